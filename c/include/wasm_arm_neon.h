@@ -1,0 +1,187 @@
+/* wasm_arm_neon.h: ACLE `sha1` intrinsics for wasm32 with -msimd128.
+ *
+ * GENERATED from spec/intrinsics/sha1.toml by `cargo run -p cgen -- header`.
+ * DO NOT EDIT: change the spec and regenerate; `cargo run -p cgen -- header
+ * --check` (and the cgen tests) fail when this file is stale.
+ *
+ * A drop-in for <arm_neon.h>: C written against the ACLE compiles unchanged.
+ * Each SHA-1 intrinsic converts its C arguments to v128 values and calls an
+ * engine intrinsic imported from module "wasm_arm_neon". An engine that knows the
+ * import compiles it to the AArch64 instruction; linking
+ * c/fallback/sha1_fallback.c instead defines the imports in pure Wasm SIMD.
+ * Helper intrinsics are single Wasm SIMD operators and need no import.
+ */
+#ifndef WASM_ARM_NEON_H
+#define WASM_ARM_NEON_H
+
+#if !defined(__wasm_simd128__)
+#error "wasm_arm_neon.h needs a wasm32 target with -msimd128"
+#endif
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Vector types are plain v128_t, so they convert freely into each other
+ * (looser than ACLE, which requires a vreinterpretq). */
+typedef v128_t uint32x4_t;
+typedef v128_t uint8x16_t;
+
+#define WASM_ARM_NEON_IMPORT(name) \
+    __attribute__((import_module("wasm_arm_neon"), import_name(#name)))
+
+/* Availability query. wasm_arm_neon_is_available(id) returns nonzero when
+ * the engine compiles intrinsic `id` to its hardware instruction, and 0 when it
+ * is emulated (the pure-Wasm fallbacks are linked in, or the engine lacks the
+ * instruction) or `id` is unknown. Results are identical either way; only
+ * speed differs. Ids follow the order of spec/intrinsics/sha1.toml. */
+enum wasm_arm_neon_intrinsic_id {
+    WASM_ARM_NEON_VSHA1CQ_U32 = 0,
+    WASM_ARM_NEON_VSHA1PQ_U32 = 1,
+    WASM_ARM_NEON_VSHA1MQ_U32 = 2,
+    WASM_ARM_NEON_VSHA1H_U32 = 3,
+    WASM_ARM_NEON_VSHA1SU0Q_U32 = 4,
+    WASM_ARM_NEON_VSHA1SU1Q_U32 = 5,
+    WASM_ARM_NEON_INTRINSIC_COUNT = 6
+};
+
+WASM_ARM_NEON_IMPORT(__intrinsic_is_available)
+int __intrinsic_is_available(int intrinsic_id);
+
+static inline int wasm_arm_neon_is_available(int intrinsic_id) {
+    return __intrinsic_is_available(intrinsic_id);
+}
+
+/* Engine intrinsics: v128 in, v128 out, bound to whole instruction
+ * registers. `const` lets clang drop calls whose result is unused. */
+/* SHA1C: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   hash_abcd: Rd, vector, 0 1 2 3
+ *   hash_e:    Rn, splat, 0
+ *   wk:        Rm, vector, 0 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha1cq_u32) __attribute__((const))
+v128_t __intrinsic_vsha1cq_u32(v128_t hash_abcd, v128_t hash_e, v128_t wk);
+
+/* SHA1P: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   hash_abcd: Rd, vector, 0 1 2 3
+ *   hash_e:    Rn, splat, 0
+ *   wk:        Rm, vector, 0 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha1pq_u32) __attribute__((const))
+v128_t __intrinsic_vsha1pq_u32(v128_t hash_abcd, v128_t hash_e, v128_t wk);
+
+/* SHA1M: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   hash_abcd: Rd, vector, 0 1 2 3
+ *   hash_e:    Rn, splat, 0
+ *   wk:        Rm, vector, 0 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha1mq_u32) __attribute__((const))
+v128_t __intrinsic_vsha1mq_u32(v128_t hash_abcd, v128_t hash_e, v128_t wk);
+
+/* SHA1H: result Rd (lane0); parameters: register, boundary, observed lanes.
+ *   hash_e: Rn, splat, 0 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha1h_u32) __attribute__((const))
+v128_t __intrinsic_vsha1h_u32(v128_t hash_e);
+
+/* SHA1SU0: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   w0_3:  Rd, vector, 0 1 2 3
+ *   w4_7:  Rn, vector, 0 1
+ *   w8_11: Rm, vector, 0 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha1su0q_u32) __attribute__((const))
+v128_t __intrinsic_vsha1su0q_u32(v128_t w0_3, v128_t w4_7, v128_t w8_11);
+
+/* SHA1SU1: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   tw0_3:  Rd, vector, 0 1 2 3
+ *   w12_15: Rn, vector, 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha1su1q_u32) __attribute__((const))
+v128_t __intrinsic_vsha1su1q_u32(v128_t tw0_3, v128_t w12_15);
+
+/* C intrinsics: boundary conversions around the engine intrinsics. */
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha1cq_u32(uint32x4_t hash_abcd, uint32_t hash_e, uint32x4_t wk) {
+    return __intrinsic_vsha1cq_u32(hash_abcd, wasm_u32x4_splat(hash_e), wk);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha1pq_u32(uint32x4_t hash_abcd, uint32_t hash_e, uint32x4_t wk) {
+    return __intrinsic_vsha1pq_u32(hash_abcd, wasm_u32x4_splat(hash_e), wk);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha1mq_u32(uint32x4_t hash_abcd, uint32_t hash_e, uint32x4_t wk) {
+    return __intrinsic_vsha1mq_u32(hash_abcd, wasm_u32x4_splat(hash_e), wk);
+}
+
+static inline __attribute__((__always_inline__))
+uint32_t vsha1h_u32(uint32_t hash_e) {
+    return wasm_u32x4_extract_lane(__intrinsic_vsha1h_u32(wasm_u32x4_splat(hash_e)), 0);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha1su0q_u32(uint32x4_t w0_3, uint32x4_t w4_7, uint32x4_t w8_11) {
+    return __intrinsic_vsha1su0q_u32(w0_3, w4_7, w8_11);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha1su1q_u32(uint32x4_t tw0_3, uint32x4_t w12_15) {
+    return __intrinsic_vsha1su1q_u32(tw0_3, w12_15);
+}
+
+/* Helpers: one Wasm SIMD operator each, no engine intrinsic. */
+/* i32x4.add */
+static inline __attribute__((__always_inline__))
+uint32x4_t vaddq_u32(uint32x4_t a, uint32x4_t b) {
+    return wasm_i32x4_add(a, b);
+}
+
+/* i32x4.splat */
+static inline __attribute__((__always_inline__))
+uint32x4_t vdupq_n_u32(uint32_t value) {
+    return wasm_u32x4_splat(value);
+}
+
+/* uint32_t vgetq_lane_u32(uint32x4_t v, const int lane)
+ * i32x4.extract_lane; a macro because the lane must be a constant expression. */
+#define vgetq_lane_u32(v, lane) ((uint32_t)wasm_u32x4_extract_lane((v), (lane)))
+
+/* v128.load */
+static inline __attribute__((__always_inline__))
+uint32x4_t vld1q_u32(const uint32_t *ptr) {
+    return wasm_v128_load(ptr);
+}
+
+/* v128.store */
+static inline __attribute__((__always_inline__))
+void vst1q_u32(uint32_t *ptr, uint32x4_t val) {
+    wasm_v128_store(ptr, val);
+}
+
+/* v128.load */
+static inline __attribute__((__always_inline__))
+uint8x16_t vld1q_u8(const uint8_t *ptr) {
+    return wasm_v128_load(ptr);
+}
+
+/* i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12 */
+static inline __attribute__((__always_inline__))
+uint8x16_t vrev32q_u8(uint8x16_t vec) {
+    return wasm_i8x16_shuffle(vec, vec, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+}
+
+/* nop */
+static inline __attribute__((__always_inline__))
+uint32x4_t vreinterpretq_u32_u8(uint8x16_t a) {
+    return a;
+}
+
+/* nop */
+static inline __attribute__((__always_inline__))
+uint8x16_t vreinterpretq_u8_u32(uint32x4_t a) {
+    return a;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASM_ARM_NEON_H */

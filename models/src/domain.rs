@@ -1,0 +1,245 @@
+//! The bit-vector domain every model is written against. A model written once
+//! over `Domain` runs concretely (`Concrete`), symbolically (`term::Terms`), or
+//! through a wrapper that plants a bug (`mutation::Mutant`).
+
+use std::fmt;
+
+use crate::bits::Bits;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    And,
+    Or,
+    Xor,
+    /// Shifts take a same-width amount; amounts >= width shift everything out (SMT-LIB).
+    Shl,
+    Lshr,
+    Ashr,
+    /// Comparisons give a 1-bit result.
+    Eq,
+    Ult,
+    Slt,
+}
+
+impl BinOp {
+    pub fn smtlib(self) -> &'static str {
+        match self {
+            BinOp::Add => "bvadd",
+            BinOp::Sub => "bvsub",
+            BinOp::Mul => "bvmul",
+            BinOp::And => "bvand",
+            BinOp::Or => "bvor",
+            BinOp::Xor => "bvxor",
+            BinOp::Shl => "bvshl",
+            BinOp::Lshr => "bvlshr",
+            BinOp::Ashr => "bvashr",
+            BinOp::Eq => "=",
+            BinOp::Ult => "bvult",
+            BinOp::Slt => "bvslt",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ult | BinOp::Slt)
+    }
+
+    pub fn is_bitwise(self) -> bool {
+        matches!(self, BinOp::And | BinOp::Or | BinOp::Xor)
+    }
+
+    pub fn eval(self, a: &Bits, b: &Bits) -> Bits {
+        match self {
+            BinOp::Add => a.add(b),
+            BinOp::Sub => a.sub(b),
+            BinOp::Mul => a.mul(b),
+            BinOp::And => a.and(b),
+            BinOp::Or => a.or(b),
+            BinOp::Xor => a.xor(b),
+            BinOp::Shl => a.shl(b),
+            BinOp::Lshr => a.lshr(b),
+            BinOp::Ashr => a.ashr(b),
+            BinOp::Eq => Bits::bool(a == b),
+            BinOp::Ult => Bits::bool(a.ult(b)),
+            BinOp::Slt => Bits::bool(a.slt(b)),
+        }
+    }
+}
+
+/// The three SHA-1 boolean functions.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bool3 {
+    Choose,
+    Parity,
+    Majority,
+}
+
+impl Bool3 {
+    /// Truth table: bit `x<<2 | y<<1 | z` is f(x, y, z).
+    pub fn truth_table(self) -> u8 {
+        let mut tt = 0;
+        for i in 0..8u8 {
+            let (x, y, z) = (i >> 2 & 1 == 1, i >> 1 & 1 == 1, i & 1 == 1);
+            let v = match self {
+                Bool3::Choose => (x && y) || (!x && z),
+                Bool3::Parity => x ^ y ^ z,
+                Bool3::Majority => (x && y) || (x && z) || (y && z),
+            };
+            tt |= (v as u8) << i;
+        }
+        tt
+    }
+
+    pub fn from_name(s: &str) -> Option<Bool3> {
+        match s {
+            "choose" => Some(Bool3::Choose),
+            "parity" => Some(Bool3::Parity),
+            "majority" => Some(Bool3::Majority),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Bool3 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Bool3::Choose => "choose",
+            Bool3::Parity => "parity",
+            Bool3::Majority => "majority",
+        })
+    }
+}
+
+pub trait Domain {
+    type V: Clone + fmt::Debug;
+
+    fn width(&self, v: &Self::V) -> u32;
+    fn constant(&mut self, c: Bits) -> Self::V;
+    fn extract(&mut self, v: &Self::V, hi: u32, lo: u32) -> Self::V;
+    /// `hi` becomes the most significant part.
+    fn concat(&mut self, hi: &Self::V, lo: &Self::V) -> Self::V;
+    fn binary(&mut self, op: BinOp, a: &Self::V, b: &Self::V) -> Self::V;
+    fn not(&mut self, a: &Self::V) -> Self::V;
+    /// `c` is 1 bit wide.
+    fn ite(&mut self, c: &Self::V, t: &Self::V, e: &Self::V) -> Self::V;
+
+    /// The value if it is known to be a constant (addresses, branch
+    /// conditions). Symbolic domains answer for variable-free terms.
+    fn as_const(&self, _v: &Self::V) -> Option<Bits> {
+        None
+    }
+
+    /// Rotate left by a constant. Overridable so a backend can emit one rotate.
+    fn rotl(&mut self, v: &Self::V, n: u32) -> Self::V {
+        let w = self.width(v);
+        let n = n % w;
+        if n == 0 {
+            return v.clone();
+        }
+        let low = self.extract(v, w - n - 1, 0);
+        let high = self.extract(v, w - 1, w - n);
+        self.concat(&low, &high)
+    }
+
+    /// The SHA-1 boolean functions, written as ARM's pseudocode writes them
+    /// (SHAchoose, SHAparity, SHAmajority).
+    fn bool3(&mut self, f: Bool3, x: &Self::V, y: &Self::V, z: &Self::V) -> Self::V {
+        match f {
+            Bool3::Choose => {
+                let t = self.xor(y, z);
+                let t = self.and(&t, x);
+                self.xor(&t, z)
+            }
+            Bool3::Parity => {
+                let t = self.xor(x, y);
+                self.xor(&t, z)
+            }
+            Bool3::Majority => {
+                let xy = self.and(x, y);
+                let x_or_y = self.or(x, y);
+                let t = self.and(&x_or_y, z);
+                self.or(&xy, &t)
+            }
+        }
+    }
+
+    fn lit(&mut self, width: u32, v: u128) -> Self::V {
+        self.constant(Bits::from_u128(width, v))
+    }
+    fn add(&mut self, a: &Self::V, b: &Self::V) -> Self::V {
+        self.binary(BinOp::Add, a, b)
+    }
+    fn and(&mut self, a: &Self::V, b: &Self::V) -> Self::V {
+        self.binary(BinOp::And, a, b)
+    }
+    fn or(&mut self, a: &Self::V, b: &Self::V) -> Self::V {
+        self.binary(BinOp::Or, a, b)
+    }
+    fn xor(&mut self, a: &Self::V, b: &Self::V) -> Self::V {
+        self.binary(BinOp::Xor, a, b)
+    }
+    fn zext(&mut self, v: &Self::V, to: u32) -> Self::V {
+        let w = self.width(v);
+        if w == to {
+            return v.clone();
+        }
+        let z = self.constant(Bits::zero(to - w));
+        self.concat(&z, v)
+    }
+    /// Logical shift right by a constant.
+    fn lshr_const(&mut self, v: &Self::V, n: u32) -> Self::V {
+        let w = self.width(v);
+        let amount = self.lit(w, n as u128);
+        self.binary(BinOp::Lshr, v, &amount)
+    }
+    /// Lane `i` of `width`-bit lanes (lane 0 is the least significant).
+    fn lane(&mut self, v: &Self::V, i: u32, width: u32) -> Self::V {
+        self.extract(v, i * width + width - 1, i * width)
+    }
+    /// Build a vector from lanes given lane 0 first.
+    fn from_lanes(&mut self, lanes: &[Self::V]) -> Self::V {
+        let mut acc = lanes[lanes.len() - 1].clone();
+        for l in lanes[..lanes.len() - 1].iter().rev() {
+            acc = self.concat(&acc, l);
+        }
+        acc
+    }
+}
+
+/// Plain evaluation on concrete values.
+#[derive(Default)]
+pub struct Concrete;
+
+impl Domain for Concrete {
+    type V = Bits;
+    fn width(&self, v: &Bits) -> u32 {
+        v.width()
+    }
+    fn constant(&mut self, c: Bits) -> Bits {
+        c
+    }
+    fn extract(&mut self, v: &Bits, hi: u32, lo: u32) -> Bits {
+        v.extract(hi, lo)
+    }
+    fn concat(&mut self, hi: &Bits, lo: &Bits) -> Bits {
+        hi.concat(lo)
+    }
+    fn binary(&mut self, op: BinOp, a: &Bits, b: &Bits) -> Bits {
+        op.eval(a, b)
+    }
+    fn not(&mut self, a: &Bits) -> Bits {
+        a.not()
+    }
+    fn ite(&mut self, c: &Bits, t: &Bits, e: &Bits) -> Bits {
+        if c.is_zero() {
+            *e
+        } else {
+            *t
+        }
+    }
+    fn as_const(&self, v: &Bits) -> Option<Bits> {
+        Some(*v)
+    }
+}

@@ -1,0 +1,17 @@
+//! Executable semantics for every layer, written once over a bit-vector
+//! `Domain` and run concretely (tests, qemu comparison, counterexample replay)
+//! or symbolically (SMT).
+
+pub mod aarch64;
+pub mod acle;
+pub mod arm;
+pub mod bits;
+pub mod domain;
+pub mod engine;
+pub mod mutation;
+pub mod normalise;
+pub mod term;
+
+pub use bits::Bits;
+pub use domain::{BinOp, Bool3, Concrete, Domain};
+pub use term::{Op, TermId, Terms};

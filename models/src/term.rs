@@ -1,0 +1,238 @@
+//! Symbolic interpretation: a hash-consed term DAG. Structurally equal terms
+//! share one id, so equality of ids is syntactic equality.
+
+use std::collections::HashMap;
+
+use crate::bits::Bits;
+use crate::domain::{BinOp, Domain};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TermId(pub u32);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    Var(String),
+    Const(Bits),
+    Extract(u32, u32),
+    Concat,
+    Bin(BinOp),
+    Not,
+    Ite,
+    /// A 3-input bitwise function given by its truth table (bit `x<<2|y<<1|z`).
+    /// Produced by abstraction; the SMT encoder may leave it uninterpreted.
+    Bool3(u8),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Node {
+    pub op: Op,
+    pub args: Vec<TermId>,
+    pub width: u32,
+}
+
+#[derive(Default, Clone)]
+pub struct Terms {
+    nodes: Vec<Node>,
+    index: HashMap<Node, TermId>,
+    var_widths: HashMap<String, u32>,
+}
+
+impl Terms {
+    pub fn new() -> Terms {
+        Terms::default()
+    }
+
+    pub fn node(&self, t: TermId) -> &Node {
+        &self.nodes[t.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Insert a node as is (no simplification): hash-consing only.
+    pub fn intern(&mut self, node: Node) -> TermId {
+        if let Some(&id) = self.index.get(&node) {
+            return id;
+        }
+        let id = TermId(self.nodes.len() as u32);
+        self.nodes.push(node.clone());
+        self.index.insert(node, id);
+        id
+    }
+
+    pub fn var(&mut self, name: &str, width: u32) -> TermId {
+        if let Some(&w) = self.var_widths.get(name) {
+            assert_eq!(w, width, "variable {name} used at two widths");
+        }
+        self.var_widths.insert(name.to_string(), width);
+        self.intern(Node {
+            op: Op::Var(name.to_string()),
+            args: vec![],
+            width,
+        })
+    }
+
+    pub fn mk(&mut self, op: Op, args: Vec<TermId>) -> TermId {
+        let width = self.result_width(&op, &args);
+        self.intern(Node { op, args, width })
+    }
+
+    fn result_width(&self, op: &Op, args: &[TermId]) -> u32 {
+        let w = |i: usize| self.node(args[i]).width;
+        match op {
+            Op::Var(_) => unreachable!("variables are made by Terms::var"),
+            Op::Const(b) => b.width(),
+            Op::Extract(hi, lo) => {
+                assert!(hi >= lo && *hi < w(0), "extract {hi}:{lo} of {} bits", w(0));
+                hi - lo + 1
+            }
+            Op::Concat => w(0) + w(1),
+            Op::Bin(b) if b.is_comparison() => {
+                assert_eq!(w(0), w(1), "{b:?} width mismatch");
+                1
+            }
+            Op::Bin(b) => {
+                assert_eq!(w(0), w(1), "{b:?} width mismatch");
+                w(0)
+            }
+            Op::Not => w(0),
+            Op::Ite => {
+                assert_eq!(w(0), 1, "ite condition must be 1 bit");
+                assert_eq!(w(1), w(2), "ite arms differ in width");
+                w(1)
+            }
+            Op::Bool3(_) => {
+                assert!(w(0) == w(1) && w(1) == w(2), "bool3 width mismatch");
+                w(0)
+            }
+        }
+    }
+
+    /// Free variables reachable from `roots`, in first-seen order, with widths.
+    pub fn vars(&self, roots: &[TermId]) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        for t in self.postorder(roots) {
+            if let Op::Var(name) = &self.node(t).op {
+                out.push((name.clone(), self.node(t).width));
+            }
+        }
+        out
+    }
+
+    /// Every node reachable from `roots`, children before parents, each once.
+    pub fn postorder(&self, roots: &[TermId]) -> Vec<TermId> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut out = Vec::new();
+        let mut stack: Vec<(TermId, bool)> = roots.iter().rev().map(|&r| (r, false)).collect();
+        while let Some((t, expanded)) = stack.pop() {
+            if expanded {
+                out.push(t);
+                continue;
+            }
+            if seen[t.0 as usize] {
+                continue;
+            }
+            seen[t.0 as usize] = true;
+            stack.push((t, true));
+            for &a in self.node(t).args.iter().rev() {
+                if !seen[a.0 as usize] {
+                    stack.push((a, false));
+                }
+            }
+        }
+        out
+    }
+
+    /// Evaluate `roots` under an assignment of the free variables. A missing
+    /// variable is an error naming it.
+    pub fn eval(&self, roots: &[TermId], env: &HashMap<String, Bits>) -> Result<Vec<Bits>, String> {
+        let mut vals: HashMap<TermId, Bits> = HashMap::new();
+        for t in self.postorder(roots) {
+            let n = self.node(t);
+            let a = |i: usize| vals[&n.args[i]];
+            let v = match &n.op {
+                Op::Var(name) => *env
+                    .get(name)
+                    .ok_or_else(|| format!("no value for variable `{name}`"))?,
+                Op::Const(b) => *b,
+                Op::Extract(hi, lo) => a(0).extract(*hi, *lo),
+                Op::Concat => a(0).concat(&a(1)),
+                Op::Bin(op) => op.eval(&a(0), &a(1)),
+                Op::Not => a(0).not(),
+                Op::Ite => {
+                    if a(0).is_zero() {
+                        a(2)
+                    } else {
+                        a(1)
+                    }
+                }
+                Op::Bool3(tt) => eval_bool3(*tt, &a(0), &a(1), &a(2)),
+            };
+            vals.insert(t, v);
+        }
+        Ok(roots.iter().map(|r| vals[r]).collect())
+    }
+
+    /// A readable rendering in SMT-LIB syntax (no sharing; for small terms and messages).
+    pub fn display(&self, t: TermId) -> String {
+        let n = self.node(t);
+        let args: Vec<String> = n.args.iter().map(|&a| self.display(a)).collect();
+        match &n.op {
+            Op::Var(name) => name.clone(),
+            Op::Const(b) => b.smtlib(),
+            Op::Extract(hi, lo) => format!("((_ extract {hi} {lo}) {})", args[0]),
+            Op::Concat => format!("(concat {} {})", args[0], args[1]),
+            Op::Bin(op) => format!("({} {} {})", op.smtlib(), args[0], args[1]),
+            Op::Not => format!("(bvnot {})", args[0]),
+            Op::Ite => format!("(ite (= {} #b1) {} {})", args[0], args[1], args[2]),
+            Op::Bool3(tt) => format!("(bool3_{tt:02x} {} {} {})", args[0], args[1], args[2]),
+        }
+    }
+}
+
+/// Per-bit truth-table lookup.
+pub fn eval_bool3(tt: u8, x: &Bits, y: &Bits, z: &Bits) -> Bits {
+    let mut r = Bits::zero(x.width());
+    for i in 0..8u8 {
+        if tt >> i & 1 == 0 {
+            continue;
+        }
+        let pick = |v: &Bits, bit: u8| if i >> bit & 1 == 1 { *v } else { v.not() };
+        r = r.or(&pick(x, 2).and(&pick(y, 1)).and(&pick(z, 0)));
+    }
+    r
+}
+
+impl Domain for Terms {
+    type V = TermId;
+
+    fn width(&self, v: &TermId) -> u32 {
+        self.node(*v).width
+    }
+    fn constant(&mut self, c: Bits) -> TermId {
+        self.mk(Op::Const(c), vec![])
+    }
+    fn extract(&mut self, v: &TermId, hi: u32, lo: u32) -> TermId {
+        self.mk(Op::Extract(hi, lo), vec![*v])
+    }
+    fn concat(&mut self, hi: &TermId, lo: &TermId) -> TermId {
+        self.mk(Op::Concat, vec![*hi, *lo])
+    }
+    fn binary(&mut self, op: BinOp, a: &TermId, b: &TermId) -> TermId {
+        self.mk(Op::Bin(op), vec![*a, *b])
+    }
+    fn not(&mut self, a: &TermId) -> TermId {
+        self.mk(Op::Not, vec![*a])
+    }
+    fn ite(&mut self, c: &TermId, t: &TermId, e: &TermId) -> TermId {
+        self.mk(Op::Ite, vec![*c, *t, *e])
+    }
+    fn as_const(&self, v: &TermId) -> Option<Bits> {
+        self.eval(&[*v], &HashMap::new()).ok().map(|r| r[0])
+    }
+}

@@ -1,0 +1,302 @@
+//! Stage 1: build both sides of an obligation from the layer models. Generic
+//! over the domain: symbolic terms for proofs, concrete values for replay.
+//! Each side is a list of labelled values (the intermediate steps a report
+//! shows); the last one is what the obligation compares.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Result};
+use models::aarch64::{execute, Inst, Mnemonic, RegFile};
+use models::acle::{self, decode_for};
+use models::engine::engine_model;
+use models::mutation::{run_mutated, Mutation};
+use models::{Bits, Domain};
+use serde::{Deserialize, Serialize};
+use spec::{Intrinsic, Spec};
+
+use crate::layer::Layer;
+use crate::obligation::{Kind, Obligation};
+use crate::variant::Variant;
+
+/// A free input of an obligation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    pub name: String,
+    pub width: u32,
+}
+
+pub struct Labelled<V> {
+    pub label: String,
+    pub value: V,
+}
+
+pub struct Sides<V> {
+    pub left: Vec<Labelled<V>>,
+    pub right: Vec<Labelled<V>>,
+}
+
+impl<V> Sides<V> {
+    pub fn results(&self) -> (&V, &V) {
+        (&self.left.last().unwrap().value, &self.right.last().unwrap().value)
+    }
+}
+
+/// Everything an obligation is built from.
+pub struct Ctx<'a> {
+    pub spec: &'a Spec,
+    pub variant: Option<&'a Variant>,
+    pub isa_dir: PathBuf,
+}
+
+impl Ctx<'_> {
+    pub fn intrinsic(&self, name: &str) -> Result<&Intrinsic> {
+        self.spec
+            .intrinsic(name)
+            .ok_or_else(|| anyhow!("no intrinsic `{name}` in {}", self.spec.path.display()))
+    }
+
+    fn mutations(&self, layer: Layer, intrinsic: &str) -> Vec<Mutation> {
+        self.variant
+            .map(|v| v.mutations_for(layer, intrinsic))
+            .unwrap_or_default()
+    }
+
+    /// ARM's trace for the instruction behind `intr`.
+    pub fn trace_path(&self, m: Mnemonic) -> PathBuf {
+        self.isa_dir.join(format!("{}.smt", m.name().to_lowercase()))
+    }
+}
+
+/// The instruction word ARM's trace was produced for: Rd=0, Rn=1, Rm=2.
+pub fn trace_inst(m: Mnemonic) -> Inst {
+    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) { 0 } else { 2 };
+    Inst { mnemonic: m, rd: 0, rn: 1, rm }
+}
+
+fn arg_width(intr: &Intrinsic, i: usize) -> u32 {
+    if intr.arguments[i].ctype.is_vector() {
+        128
+    } else {
+        32
+    }
+}
+
+/// Registers the spec's instruction word touches, whose prior contents are free.
+fn old_registers(intr: &Intrinsic) -> Result<Vec<u8>> {
+    let inst = decode_for(intr)?;
+    let mut regs = vec![inst.rd, inst.rn];
+    if inst.has_rm() {
+        regs.push(inst.rm);
+    }
+    regs.sort();
+    regs.dedup();
+    Ok(regs)
+}
+
+/// The free inputs of an obligation. `arm_extra` lists the undefined values
+/// of ARM's trace (only for `aarch64 ~ arm`).
+pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<Input>> {
+    let intr = ctx.intrinsic(&ob.intrinsic)?;
+    let input = |name: String, width| Input { name, width };
+    let engine_params = || -> Vec<Input> {
+        intr.engine
+            .params
+            .iter()
+            .map(|p| input(intr.arguments[p.from].name.clone(), 128))
+            .collect()
+    };
+    let olds = || -> Result<Vec<Input>> {
+        Ok(old_registers(intr)?
+            .into_iter()
+            .map(|r| input(format!("old.V{r}"), 128))
+            .collect())
+    };
+    Ok(match ob.kind {
+        Kind::Refines { left: Layer::C, right: Layer::Engine } => {
+            let mut v: Vec<Input> = (0..intr.arguments.len())
+                .map(|i| input(intr.arguments[i].name.clone(), arg_width(intr, i)))
+                .collect();
+            v.extend(olds()?);
+            v
+        }
+        Kind::Refines { left: Layer::Engine, right: Layer::Aarch64 } => {
+            let mut v = engine_params();
+            v.extend(olds()?);
+            v
+        }
+        Kind::Refines { left: Layer::Aarch64, right: Layer::Arm } => {
+            let mut v: Vec<Input> = (0..3).map(|r| input(format!("V{r}"), 128)).collect();
+            v.extend(arm_extra.iter().map(|n| input(n.clone(), 128)));
+            v
+        }
+        Kind::Lanes { param } => {
+            let mut v = engine_params();
+            v.push(input(format!("alt.{}", intr.arguments[intr.engine.params[param].from].name), 128));
+            v
+        }
+        Kind::Refines { left, right } => bail!("no obligation between layers {left} and {right}"),
+    })
+}
+
+fn label<V>(label: impl Into<String>, value: V) -> Labelled<V> {
+    Labelled { label: label.into(), value }
+}
+
+fn get<D: Domain>(env: &HashMap<String, D::V>, name: &str) -> Result<D::V> {
+    env.get(name)
+        .cloned()
+        .ok_or_else(|| anyhow!("internal: no value for input `{name}`"))
+}
+
+/// The register file before the instruction: the obligation's `old.V*` inputs
+/// where it has them, zero elsewhere.
+fn background<D: Domain>(d: &mut D, env: &HashMap<String, D::V>) -> RegFile<D::V> {
+    let regs = (0..32)
+        .map(|r| match env.get(&format!("old.V{r}")) {
+            Some(v) => v.clone(),
+            None => d.constant(Bits::zero(128)),
+        })
+        .collect();
+    RegFile::new(regs)
+}
+
+/// The engine layer: the engine-intrinsic model, with any planted bugs.
+fn engine_layer<D: Domain>(d: &mut D, ctx: &Ctx, intr: &Intrinsic, params: &[D::V]) -> Result<D::V> {
+    let muts = ctx.mutations(Layer::Engine, &intr.name);
+    run_mutated(d, &muts, params, |m, p| Ok(engine_model(m, intr.instruction, p)), |v| v)
+}
+
+/// ARM's semantics for `trace_inst(m)`, evaluated in `D` by the caller.
+pub type ArmSemantics<'a, D> =
+    dyn FnMut(&mut D, Mnemonic, &HashMap<String, <D as Domain>::V>) -> Result<<D as Domain>::V> + 'a;
+
+/// Build both sides of `ob` on the input values `env`. With `probe_lane`,
+/// a lane-fact obligation replaces only that lane (to show it is observed).
+pub fn build<D: Domain>(
+    d: &mut D,
+    ctx: &Ctx,
+    ob: &Obligation,
+    env: &HashMap<String, D::V>,
+    arm: &mut ArmSemantics<'_, D>,
+    probe_lane: Option<u8>,
+) -> Result<Sides<D::V>> {
+    let intr = ctx.intrinsic(&ob.intrinsic)?;
+    match ob.kind {
+        Kind::Refines { left: Layer::C, right: Layer::Engine } => {
+            let args: Vec<D::V> = intr
+                .arguments
+                .iter()
+                .map(|a| get::<D>(env, &a.name))
+                .collect::<Result<_>>()?;
+            let bg = background(d, env);
+            let c_muts = ctx.mutations(Layer::C, &intr.name);
+            let c = run_mutated(d, &c_muts, &args, |m, a| acle::c_model(m, intr, a, bg), |v| v)?;
+            let params = acle::engine_params(d, intr, &args);
+            let mut right: Vec<Labelled<D::V>> = intr
+                .engine
+                .params
+                .iter()
+                .zip(&params)
+                .map(|(p, v)| {
+                    label(
+                        format!("{}({}) -> engine param", p.boundary.name(), intr.arguments[p.from].name),
+                        v.clone(),
+                    )
+                })
+                .collect();
+            let r = engine_layer(d, ctx, intr, &params)?;
+            right.push(label(format!("{} result", intr.engine.name), r.clone()));
+            let c_result = acle::from_engine(d, intr.engine.result_boundary, &r);
+            right.push(label(format!("{} -> C result", intr.engine.result_boundary.name()), c_result));
+            Ok(Sides {
+                left: vec![label(format!("{} result ({})", intr.name, intr.result), c)],
+                right,
+            })
+        }
+        Kind::Refines { left: Layer::Engine, right: Layer::Aarch64 } => {
+            let params: Vec<D::V> = intr
+                .engine
+                .params
+                .iter()
+                .map(|p| get::<D>(env, &intr.arguments[p.from].name))
+                .collect::<Result<_>>()?;
+            let e = engine_layer(d, ctx, intr, &params)?;
+            let bg = background(d, env);
+            let muts = ctx.mutations(Layer::Aarch64, &intr.name);
+            let inst = decode_for(intr)?;
+            let a = run_mutated(
+                d,
+                &muts,
+                &params,
+                |m, p| acle::engine_on_aarch64(m, intr, p, bg),
+                |v| v,
+            )?;
+            Ok(Sides {
+                left: vec![label(format!("{} result", intr.engine.name), e)],
+                right: vec![label(format!("`{inst}` result register"), a)],
+            })
+        }
+        Kind::Refines { left: Layer::Aarch64, right: Layer::Arm } => {
+            let m = intr.instruction;
+            let mut regs = Vec::new();
+            for r in 0..32 {
+                regs.push(match env.get(&format!("V{r}")) {
+                    Some(v) => v.clone(),
+                    None => d.constant(Bits::zero(128)),
+                });
+            }
+            let muts = ctx.mutations(Layer::Aarch64, &intr.name);
+            let ours = run_mutated(
+                d,
+                &muts,
+                &[],
+                |md, _| {
+                    let mut rf = RegFile::new(regs);
+                    execute(md, trace_inst(m), &mut rf);
+                    Ok(rf.v[0].clone())
+                },
+                |v| v,
+            )?;
+            let theirs = arm(d, m, env)?;
+            Ok(Sides {
+                left: vec![label(format!("model `{}`: V0", trace_inst(m)), ours)],
+                right: vec![label(format!("ARM trace {}.smt: V0", m.name().to_lowercase()), theirs)],
+            })
+        }
+        Kind::Lanes { param } => {
+            let p = &intr.engine.params[param];
+            let name = &intr.arguments[p.from].name;
+            let params: Vec<D::V> = intr
+                .engine
+                .params
+                .iter()
+                .map(|q| get::<D>(env, &intr.arguments[q.from].name))
+                .collect::<Result<_>>()?;
+            let alt = get::<D>(env, &format!("alt.{name}"))?;
+            let replaced: Vec<u32> = match probe_lane {
+                Some(l) => vec![l as u32],
+                None => (0..4).filter(|l| !p.observes.contains(&(*l as u8))).collect(),
+            };
+            let lanes: Vec<D::V> = (0..4)
+                .map(|l| {
+                    let src = if replaced.contains(&l) { &alt } else { &params[param] };
+                    d.lane(src, l, 32)
+                })
+                .collect();
+            let mixed = d.from_lanes(&lanes);
+            let mut params2 = params.clone();
+            params2[param] = mixed.clone();
+            let a = engine_layer(d, ctx, intr, &params)?;
+            let b = engine_layer(d, ctx, intr, &params2)?;
+            Ok(Sides {
+                left: vec![label(format!("{} result", intr.engine.name), a)],
+                right: vec![
+                    label(format!("{name} with lanes {replaced:?} from alt.{name}"), mixed),
+                    label(format!("{} result", intr.engine.name), b),
+                ],
+            })
+        }
+        Kind::Refines { left, right } => bail!("no obligation between layers {left} and {right}"),
+    }
+}

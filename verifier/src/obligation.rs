@@ -1,0 +1,141 @@
+//! What `check` proves: the obligations of a family, derived from its spec.
+
+use std::fmt;
+
+use serde::Serialize;
+use spec::Spec;
+
+use crate::layer::Layer;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// For all inputs, the two layers compute the same value.
+    Refines { left: Layer, right: Layer },
+    /// Engine param `param` is observed exactly in the lanes the spec lists.
+    Lanes { param: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct Obligation {
+    /// Stable name used in reports, filters and counterexample files.
+    pub id: String,
+    pub intrinsic: String,
+    pub kind: Kind,
+}
+
+impl Obligation {
+    pub fn layers(&self) -> (Layer, Layer) {
+        match self.kind {
+            Kind::Refines { left, right } => (left, right),
+            Kind::Lanes { .. } => (Layer::Engine, Layer::Engine),
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Refines { .. } => "refinement",
+            Kind::Lanes { .. } => "lane-fact",
+        }
+    }
+
+    /// What the obligation proves, in words.
+    pub fn statement(&self, spec: &Spec) -> String {
+        let intr = spec.intrinsic(&self.intrinsic);
+        match (&self.kind, intr) {
+            (Kind::Refines { left: Layer::C, right: Layer::Engine }, Some(i)) => format!(
+                "{} as ACLE defines it (registers {}) equals the C layer's call of {} with the spec's boundary conversions",
+                i.name,
+                i.arguments.iter().map(|a| format!("{}->{}", a.name, a.register)).collect::<Vec<_>>().join(", "),
+                i.engine.name
+            ),
+            (Kind::Refines { left: Layer::Engine, right: Layer::Aarch64 }, Some(i)) => format!(
+                "{} equals {} ({:#010x}) with its params in the bound registers, on the whole 128-bit result",
+                i.engine.name, i.instruction, i.encoding
+            ),
+            (Kind::Refines { left: Layer::Aarch64, right: Layer::Arm }, Some(i)) => format!(
+                "the project's {} model equals ARM's Sail semantics for {:#010x}, for all register contents",
+                i.instruction, i.encoding
+            ),
+            (Kind::Lanes { param }, Some(i)) => {
+                let p = &i.engine.params[*param];
+                format!(
+                    "{} observes lanes {:?} of `{}` and no others",
+                    i.engine.name, p.observes, i.arguments[p.from].name
+                )
+            }
+            _ => self.id.clone(),
+        }
+    }
+}
+
+/// The obligations of a spec, in a stable order.
+pub fn all(spec: &Spec) -> Vec<Obligation> {
+    let mut out = Vec::new();
+    for i in &spec.intrinsics {
+        for (left, right) in [
+            (Layer::C, Layer::Engine),
+            (Layer::Engine, Layer::Aarch64),
+            (Layer::Aarch64, Layer::Arm),
+        ] {
+            out.push(Obligation {
+                id: format!("{}: {left} ~ {right}", i.name),
+                intrinsic: i.name.clone(),
+                kind: Kind::Refines { left, right },
+            });
+        }
+        for (pi, p) in i.engine.params.iter().enumerate() {
+            let lanes: Vec<String> = p.observes.iter().map(|l| l.to_string()).collect();
+            out.push(Obligation {
+                id: format!(
+                    "{}: lanes({}) = {{{}}}",
+                    i.name,
+                    i.arguments[p.from].name,
+                    lanes.join(",")
+                ),
+                intrinsic: i.name.clone(),
+                kind: Kind::Lanes { param: pi },
+            });
+        }
+    }
+    out
+}
+
+/// A `--layers` filter such as `c~engine`; matches in either order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerPair(pub Layer, pub Layer);
+
+impl std::str::FromStr for LayerPair {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "lanes" {
+            return Ok(LayerPair(Layer::Engine, Layer::Engine));
+        }
+        let (a, b) = s
+            .split_once('~')
+            .ok_or_else(|| format!("`{s}` is not a layer pair like c~engine (or `lanes`)"))?;
+        Ok(LayerPair(a.trim().parse()?, b.trim().parse()?))
+    }
+}
+
+impl LayerPair {
+    pub fn matches(&self, ob: &Obligation) -> bool {
+        let (l, r) = ob.layers();
+        (self.0 == l && self.1 == r) || (self.0 == r && self.1 == l)
+    }
+}
+
+impl fmt::Display for LayerPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}~{}", self.0, self.1)
+    }
+}
+
+#[derive(Serialize)]
+pub struct Listed {
+    pub id: String,
+    pub intrinsic: String,
+    pub kind: &'static str,
+    pub left: Layer,
+    pub right: Layer,
+    pub statement: String,
+}

@@ -1,0 +1,182 @@
+//! Corpus cases (`tests/pass/*.toml`, `tests/broken/*.toml`): a spec patch
+//! and/or planted model bugs, plus the verdicts the case must produce. The
+//! broken corpus is what shows each obligation can fail.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use models::mutation::Mutation;
+use models::Bool3;
+use serde::{Deserialize, Serialize};
+use spec::Spec;
+
+use crate::layer::Layer;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    description: String,
+    #[serde(default)]
+    spec_patch: Vec<RawPatch>,
+    #[serde(default)]
+    mutation: Vec<RawMutation>,
+    #[serde(default)]
+    expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatch {
+    find: String,
+    replace: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMutation {
+    layer: String,
+    #[serde(default)]
+    intrinsic: Option<String>,
+    kind: String,
+    #[serde(default)]
+    from: Option<toml::Value>,
+    #[serde(default)]
+    to: Option<toml::Value>,
+    #[serde(default)]
+    param: Option<usize>,
+    #[serde(default)]
+    lanes: Option<[u8; 4]>,
+    #[serde(default)]
+    params: Option<[usize; 2]>,
+}
+
+/// Verdicts a case must produce, by obligation id prefix.
+#[derive(Deserialize, Serialize, Default, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default)]
+    pub proved: Vec<String>,
+    #[serde(default)]
+    pub counterexample: Vec<String>,
+    #[serde(default)]
+    pub error: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LayerMutation {
+    pub layer: Layer,
+    pub intrinsic: Option<String>,
+    pub mutation: Mutation,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub path: PathBuf,
+    pub description: String,
+    pub patches: Vec<(String, String)>,
+    pub mutations: Vec<LayerMutation>,
+    pub expect: Expect,
+}
+
+impl Variant {
+    pub fn load(path: &Path) -> Result<Variant> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read variant file {}", path.display()))?;
+        let raw: RawVariant = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start].matches('\n').count() + 1)
+                .unwrap_or(0);
+            anyhow!("{}:{line}: {}", path.display(), e.message())
+        })?;
+        let mut mutations = Vec::new();
+        for (i, m) in raw.mutation.iter().enumerate() {
+            let ctx = || format!("{}: mutation #{}", path.display(), i + 1);
+            let layer: Layer = m.layer.parse().map_err(|e: String| anyhow!(e)).with_context(ctx)?;
+            let mutation = mutation(m).with_context(ctx)?;
+            mutations.push(LayerMutation {
+                layer,
+                intrinsic: m.intrinsic.clone(),
+                mutation,
+            });
+        }
+        Ok(Variant {
+            path: path.to_path_buf(),
+            description: raw.description,
+            patches: raw.spec_patch.into_iter().map(|p| (p.find, p.replace)).collect(),
+            mutations,
+            expect: raw.expect,
+        })
+    }
+
+    /// The spec with this variant's patches applied. A patch that matches
+    /// nothing is an error: a silently inapplicable bug proves nothing.
+    pub fn apply_to_spec(&self, spec: &Spec) -> Result<Spec> {
+        if self.patches.is_empty() {
+            return Ok(spec.clone());
+        }
+        let mut text = std::fs::read_to_string(&spec.path)
+            .with_context(|| format!("cannot read {}", spec.path.display()))?;
+        for (find, replace) in &self.patches {
+            if !text.contains(find.as_str()) {
+                bail!(
+                    "{}: spec_patch `find` text {:?} does not occur in {}",
+                    self.path.display(),
+                    find,
+                    spec.path.display()
+                );
+            }
+            text = text.replacen(find.as_str(), replace, 1);
+        }
+        Spec::parse(&spec.path, &text)
+            .with_context(|| format!("spec as patched by {}", self.path.display()))
+    }
+
+    /// Mutations planted in `layer` for `intrinsic`.
+    pub fn mutations_for(&self, layer: Layer, intrinsic: &str) -> Vec<Mutation> {
+        self.mutations
+            .iter()
+            .filter(|m| m.layer == layer && m.intrinsic.as_deref().is_none_or(|i| i == intrinsic))
+            .map(|m| m.mutation.clone())
+            .collect()
+    }
+}
+
+fn mutation(m: &RawMutation) -> Result<Mutation> {
+    let num = |v: &Option<toml::Value>, f: &str| -> Result<u32> {
+        v.as_ref()
+            .and_then(|v| v.as_integer())
+            .map(|i| i as u32)
+            .ok_or_else(|| anyhow!("`{}` needs an integer field `{f}`", m.kind))
+    };
+    let func = |v: &Option<toml::Value>, f: &str| -> Result<Bool3> {
+        v.as_ref()
+            .and_then(|v| v.as_str())
+            .and_then(Bool3::from_name)
+            .ok_or_else(|| anyhow!("`{}` needs `{f}` = choose, parity or majority", m.kind))
+    };
+    Ok(match m.kind.as_str() {
+        "rotate" => Mutation::Rotate {
+            from: num(&m.from, "from")?,
+            to: num(&m.to, "to")?,
+        },
+        "bool3" => Mutation::Bool3 {
+            from: func(&m.from, "from")?,
+            to: func(&m.to, "to")?,
+        },
+        "permute-param" => Mutation::PermuteParam {
+            param: m.param.ok_or_else(|| anyhow!("`permute-param` needs `param`"))?,
+            lanes: m.lanes.ok_or_else(|| anyhow!("`permute-param` needs `lanes`"))?,
+        },
+        "permute-result" => Mutation::PermuteResult {
+            lanes: m.lanes.ok_or_else(|| anyhow!("`permute-result` needs `lanes`"))?,
+        },
+        "swap-params" => {
+            let [a, b] = m.params.ok_or_else(|| anyhow!("`swap-params` needs `params = [i, j]`"))?;
+            Mutation::SwapParams(a, b)
+        }
+        other => bail!(
+            "unknown mutation kind `{other}` (rotate, bool3, permute-param, permute-result, swap-params)"
+        ),
+    })
+}
