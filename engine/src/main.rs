@@ -3,9 +3,13 @@
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use engine::{
-    compile_object, CallError, CompileOptions, Instance, NoIntrinsics, ObjTarget, Val, WasmTy,
+    compile_object, CallError, CompileOptions, Config, Instance, NoIntrinsics, ObjTarget, Val,
+    WasmTy,
 };
+use lowering::{LoweringTable, Mode};
 use std::path::PathBuf;
+
+lowering::engine_hooks!();
 
 #[derive(Parser)]
 #[command(
@@ -23,10 +27,60 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Lowering {
     /// No intrinsics: any function import is an error.
     None,
+    /// `wasm_arm_neon` SHA-1 intrinsics as pure CLIF generated from the engine model (any
+    /// target).
+    Portable,
+    /// SHA-1 intrinsics as single AArch64 SHA1* instructions (register-shape placeholders
+    /// re-encoded after compilation); functions failing the guards fall back to `portable`.
+    /// aarch64 only.
+    Aarch64Native,
+}
+
+/// Lowering options shared by the subcommands.
+#[derive(clap::Args, Clone, Copy, Debug)]
+struct LoweringArgs {
+    /// Intrinsic lowering table for imported functions.
+    #[arg(long, value_enum, default_value = "none")]
+    lowering: Lowering,
+    /// Do not replace lane-0 broadcasts feeding parameters the spec says are observed in
+    /// lane 0 only (for measurements).
+    #[arg(long)]
+    no_lane0_forwarding: bool,
+}
+
+/// Build the lowering tables for `args` and call `f` with the resulting options.
+fn with_options<R>(
+    args: LoweringArgs,
+    aarch64_target: bool,
+    f: impl FnOnce(&CompileOptions) -> Result<R>,
+) -> Result<R> {
+    let forward = !args.no_lane0_forwarding;
+    let table = |mode| -> Result<LoweringTable> {
+        Ok(LoweringTable::sha1(mode)?.with_forward_lane0(forward))
+    };
+    match args.lowering {
+        Lowering::None => f(&CompileOptions::new(&NoIntrinsics)),
+        Lowering::Portable => {
+            let t = table(Mode::Portable)?;
+            f(&CompileOptions::new(&LoweringHooks(&t)))
+        }
+        Lowering::Aarch64Native => {
+            if !aarch64_target {
+                bail!("--lowering aarch64-native needs an aarch64 target (use `compile --target aarch64`)");
+            }
+            let (native, portable) = (table(Mode::Aarch64Native)?, table(Mode::Portable)?);
+            let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
+            f(&CompileOptions {
+                lowering: &n,
+                post_pass: Some(&n),
+                fallback: Some(&p),
+            })
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -42,9 +96,8 @@ enum Command {
         /// Arguments: decimal or 0x-hex integers, v128 as one 0x-prefixed 128-bit hex number.
         #[arg(allow_hyphen_values = true)]
         args: Vec<String>,
-        /// Intrinsic lowering table for imported functions.
-        #[arg(long, value_enum, default_value = "none")]
-        lowering: Lowering,
+        #[command(flatten)]
+        lowering: LoweringArgs,
     },
     /// Print the CLIF the translator produces for one function (by function index).
     Clif {
@@ -52,6 +105,8 @@ enum Command {
         /// Function index (imports count first).
         #[arg(long)]
         func: u32,
+        #[command(flatten)]
+        lowering: LoweringArgs,
     },
     /// Compile FILE to a native relocatable object.
     Compile {
@@ -65,8 +120,8 @@ enum Command {
         /// aarch64 or x86_64.
         #[arg(long, default_value = "aarch64")]
         target: ObjTarget,
-        #[arg(long, value_enum, default_value = "none")]
-        lowering: Lowering,
+        #[command(flatten)]
+        lowering: LoweringArgs,
     },
 }
 
@@ -114,11 +169,13 @@ fn run(cli: Cli) -> Result<()> {
             file,
             invoke,
             args,
-            lowering: Lowering::None,
+            lowering,
         } => {
             let wasm = read_module(&file)?;
-            let mut inst = Instance::new(&wasm, &NoIntrinsics)
-                .with_context(|| format!("instantiating {}", file.display()))?;
+            let mut inst = with_options(lowering, cfg!(target_arch = "aarch64"), |opts| {
+                Instance::with_options(&wasm, opts, Config::default())
+            })
+            .with_context(|| format!("instantiating {}", file.display()))?;
             let Some(sig) = inst.export_sig(&invoke).cloned() else {
                 bail!(
                     "no exported function `{invoke}` (exports: {})",
@@ -150,23 +207,33 @@ fn run(cli: Cli) -> Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Command::Clif { file, func } => {
+        Command::Clif {
+            file,
+            func,
+            lowering,
+        } => {
             let wasm = read_module(&file)?;
-            print!(
-                "{}",
-                engine::compile::function_clif(&wasm, &NoIntrinsics, func)?
-            );
+            // Shows the CLIF before compilation, so any target will do.
+            let clif = with_options(lowering, true, |opts| {
+                engine::compile::function_clif(&wasm, opts.lowering, func)
+            })?;
+            print!("{clif}");
         }
         Command::Compile {
             file,
             emit_obj,
             emit_header,
             target,
-            lowering: Lowering::None,
+            lowering,
         } => {
             let wasm = read_module(&file)?;
-            let art = compile_object(&wasm, target, &CompileOptions::new(&NoIntrinsics))
-                .with_context(|| format!("compiling {}", file.display()))?;
+            let art = with_options(lowering, matches!(target, ObjTarget::Aarch64), |opts| {
+                compile_object(&wasm, target, opts)
+            })
+            .with_context(|| format!("compiling {}", file.display()))?;
+            for (func, reason) in &art.fallbacks {
+                eprintln!("note: function {func} compiled with the portable lowering: {reason}");
+            }
             std::fs::write(&emit_obj, &art.object)
                 .with_context(|| format!("writing {}", emit_obj.display()))?;
             if let Some(h) = emit_header {

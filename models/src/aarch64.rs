@@ -32,7 +32,11 @@ impl Inst {
     }
 
     pub fn encode(&self) -> u32 {
-        let (rd, rn, rm) = (self.rd as u32 & 31, self.rn as u32 & 31, self.rm as u32 & 31);
+        let (rd, rn, rm) = (
+            self.rd as u32 & 31,
+            self.rn as u32 & 31,
+            self.rm as u32 & 31,
+        );
         let three = |opc: u32| SHA3_FIXED | rm << 16 | opc << 12 | rn << 5 | rd;
         let two = |opc: u32| SHA2_FIXED | opc << 12 | rn << 5 | rd;
         match self.mnemonic {
@@ -58,7 +62,12 @@ impl Inst {
                 _ => return None,
             };
             let rm = (word >> 16 & 31) as u8;
-            return Some(Inst { mnemonic, rd, rn, rm });
+            return Some(Inst {
+                mnemonic,
+                rd,
+                rn,
+                rm,
+            });
         }
         if word & SHA2_MASK == SHA2_FIXED {
             let mnemonic = match word >> 12 & 15 {
@@ -66,7 +75,12 @@ impl Inst {
                 1 => Mnemonic::Sha1su1,
                 _ => return None,
             };
-            return Some(Inst { mnemonic, rd, rn, rm: 0 });
+            return Some(Inst {
+                mnemonic,
+                rd,
+                rn,
+                rm: 0,
+            });
         }
         None
     }
@@ -208,8 +222,17 @@ mod tests {
             (Mnemonic::Sha1su1, 0x5e281820),
         ];
         for (m, word) in cases {
-            let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) { 0 } else { 2 };
-            let inst = Inst { mnemonic: m, rd: 0, rn: 1, rm };
+            let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
+                0
+            } else {
+                2
+            };
+            let inst = Inst {
+                mnemonic: m,
+                rd: 0,
+                rn: 1,
+                rm,
+            };
             assert_eq!(inst.encode(), word, "{inst}");
             assert_eq!(Inst::decode(word), Some(inst));
         }
@@ -219,8 +242,17 @@ mod tests {
     fn decode_inverts_encode_for_all_registers() {
         for m in Mnemonic::ALL {
             for r in 0..32u8 {
-                let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) { 0 } else { 31 - r };
-                let inst = Inst { mnemonic: m, rd: r, rn: (r + 7) % 32, rm };
+                let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
+                    0
+                } else {
+                    31 - r
+                };
+                let inst = Inst {
+                    mnemonic: m,
+                    rd: r,
+                    rn: (r + 7) % 32,
+                    rm,
+                };
                 assert_eq!(Inst::decode(inst.encode()), Some(inst));
             }
         }

@@ -84,7 +84,12 @@ pub fn c_model<D: Domain>(
         View::Full => 128,
         View::S => 32,
     };
-    Ok(read_view(d, &regs, register_of(&inst, intr.result.field), width))
+    Ok(read_view(
+        d,
+        &regs,
+        register_of(&inst, intr.result.field),
+        width,
+    ))
 }
 
 /// A C value converted to an engine param.
@@ -138,7 +143,10 @@ pub fn engine_on_aarch64<D: Domain>(
     check_distinct(intr, &inst, &fields)?;
     for (i, a) in fields.iter().enumerate() {
         if fields[..i].contains(a) {
-            bail!("engine intrinsic `{}`: two params bound to {a}", intr.engine.name);
+            bail!(
+                "engine intrinsic `{}`: two params bound to {a}",
+                intr.engine.name
+            );
         }
     }
     let mut regs = background;

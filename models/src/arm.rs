@@ -60,7 +60,9 @@ fn parse_sexps(text: &str) -> Result<Vec<Sexp>, String> {
             '(' => stack.push((vec![], line)),
             ')' => {
                 let (items, start) = stack.pop().unwrap();
-                let parent = stack.last_mut().ok_or(format!("line {line}: unbalanced `)`"))?;
+                let parent = stack
+                    .last_mut()
+                    .ok_or(format!("line {line}: unbalanced `)`"))?;
                 parent.0.push(Sexp::List(items, start));
             }
             c if c.is_whitespace() => {}
@@ -78,7 +80,10 @@ fn parse_sexps(text: &str) -> Result<Vec<Sexp>, String> {
         }
     }
     if stack.len() != 1 {
-        return Err(format!("unclosed `(` opened at line {}", stack.last().unwrap().1));
+        return Err(format!(
+            "unclosed `(` opened at line {}",
+            stack.last().unwrap().1
+        ));
     }
     Ok(stack.pop().unwrap().0)
 }
@@ -90,7 +95,9 @@ fn literal(s: &str) -> Option<Bits> {
     if let Some(b) = s.strip_prefix("#b") {
         let mut v = Bits::zero(b.len() as u32);
         for c in b.chars() {
-            v = v.shl_by(1).or(&Bits::from_u64(b.len() as u32, c.to_digit(2)? as u64));
+            v = v
+                .shl_by(1)
+                .or(&Bits::from_u64(b.len() as u32, c.to_digit(2)? as u64));
         }
         return Some(v);
     }
@@ -98,7 +105,10 @@ fn literal(s: &str) -> Option<Bits> {
 }
 
 /// Parse the `; inputs: V0=v2113 ... ; output: V0 := v2606` header.
-fn header(text: &str) -> Result<(Vec<(String, String)>, (String, String)), String> {
+/// `(register, symbol)` pairs of the inputs, and the output pair.
+type Header = (Vec<(String, String)>, (String, String));
+
+fn header(text: &str) -> Result<Header, String> {
     let line = text
         .lines()
         .find(|l| l.starts_with("; inputs:"))
@@ -142,7 +152,9 @@ impl Reader<'_> {
                     .ok_or_else(|| self.err(e, format!("undefined symbol `{a}`")))
             }
             Sexp::List(items, _) => {
-                let head = items.first().ok_or_else(|| self.err(e, "empty application"))?;
+                let head = items
+                    .first()
+                    .ok_or_else(|| self.err(e, "empty application"))?;
                 // Indexed operators: ((_ extract h l) x), ((_ zero_extend n) x), (_ bvN W).
                 if let Sexp::Atom(a, _) = head {
                     if a == "_" {
@@ -165,7 +177,9 @@ impl Reader<'_> {
     fn indexed_literal(&mut self, e: &Sexp, items: &[Sexp]) -> Result<TermId> {
         match items {
             [_, Sexp::Atom(v, _), Sexp::Atom(w, _)] if v.starts_with("bv") => {
-                let value: u128 = v[2..].parse().map_err(|_| self.err(e, "bad (_ bvN W) literal"))?;
+                let value: u128 = v[2..]
+                    .parse()
+                    .map_err(|_| self.err(e, "bad (_ bvN W) literal"))?;
                 let width: u32 = w.parse().map_err(|_| self.err(e, "bad (_ bvN W) width"))?;
                 Ok(self.terms.constant(Bits::from_u128(width, value)))
             }
@@ -175,12 +189,20 @@ impl Reader<'_> {
 
     fn index(&self, e: &Sexp, idx: &[Sexp], i: usize) -> Result<u32> {
         match idx.get(i) {
-            Some(Sexp::Atom(n, _)) => n.parse().map_err(|_| self.err(e, format!("bad index `{n}`"))),
+            Some(Sexp::Atom(n, _)) => n
+                .parse()
+                .map_err(|_| self.err(e, format!("bad index `{n}`"))),
             _ => Err(self.err(e, "missing index")),
         }
     }
 
-    fn indexed_op(&mut self, e: &Sexp, idx: &[Sexp], args: &[TermId], widths: &[u32]) -> Result<TermId> {
+    fn indexed_op(
+        &mut self,
+        e: &Sexp,
+        idx: &[Sexp],
+        args: &[TermId],
+        widths: &[u32],
+    ) -> Result<TermId> {
         let name = match idx.get(1) {
             Some(Sexp::Atom(n, _)) => n.as_str(),
             _ => return Err(self.err(e, "malformed indexed operator")),
@@ -193,7 +215,9 @@ impl Reader<'_> {
             "extract" => {
                 let (hi, lo) = (self.index(e, idx, 2)?, self.index(e, idx, 3)?);
                 if hi < lo || hi >= widths[0] {
-                    return Err(self.err(e, format!("extract {hi} {lo} of a {}-bit value", widths[0])));
+                    return Err(
+                        self.err(e, format!("extract {hi} {lo} of a {}-bit value", widths[0]))
+                    );
                 }
                 Ok(self.terms.extract(&x, hi, lo))
             }
@@ -253,7 +277,10 @@ impl Reader<'_> {
                 }
                 Ok(acc)
             }
-            _ => Err(self.err(e, format!("unsupported operator `{op}` with {} arguments", args.len()))),
+            _ => Err(self.err(
+                e,
+                format!("unsupported operator `{op}` with {} arguments", args.len()),
+            )),
         }
     }
 }
@@ -276,7 +303,8 @@ pub fn parse_trace(path: &Path, text: &str, terms: &mut Terms) -> Result<Trace> 
     let mut aliases: HashMap<String, String> = HashMap::new();
     for s in &sexps {
         if let Sexp::List(items, _) = s {
-            if let [Sexp::Atom(k, _), Sexp::Atom(name, _), Sexp::Atom(target, _)] = items.as_slice() {
+            if let [Sexp::Atom(k, _), Sexp::Atom(name, _), Sexp::Atom(target, _)] = items.as_slice()
+            {
                 if k == "define-const" && literal(target).is_none() {
                     aliases.insert(name.clone(), target.clone());
                 }
@@ -294,7 +322,11 @@ pub fn parse_trace(path: &Path, text: &str, terms: &mut Terms) -> Result<Trace> 
         .map(|(reg, sym)| (resolve(sym.clone()), reg.clone()))
         .collect();
 
-    let mut reader = Reader { terms, env: HashMap::new(), path };
+    let mut reader = Reader {
+        terms,
+        env: HashMap::new(),
+        path,
+    };
     let mut used_inputs = Vec::new();
     let mut undefined = Vec::new();
     for s in &sexps {
@@ -302,12 +334,22 @@ pub fn parse_trace(path: &Path, text: &str, terms: &mut Terms) -> Result<Trace> 
             return Err(reader.err(s, "expected a command"));
         };
         match items.as_slice() {
-            [Sexp::Atom(k, _), Sexp::Atom(name, _), Sexp::List(sort, _)] if k == "declare-const" => {
+            [Sexp::Atom(k, _), Sexp::Atom(name, _), Sexp::List(sort, _)]
+                if k == "declare-const" =>
+            {
                 let width = match sort.as_slice() {
-                    [Sexp::Atom(u, _), Sexp::Atom(bv, _), Sexp::Atom(w, _)] if u == "_" && bv == "BitVec" => {
-                        w.parse::<u32>().map_err(|_| reader.err(s, "bad BitVec width"))?
+                    [Sexp::Atom(u, _), Sexp::Atom(bv, _), Sexp::Atom(w, _)]
+                        if u == "_" && bv == "BitVec" =>
+                    {
+                        w.parse::<u32>()
+                            .map_err(|_| reader.err(s, "bad BitVec width"))?
                     }
-                    _ => return Err(reader.err(s, format!("`{name}`: only (_ BitVec W) sorts are supported"))),
+                    _ => {
+                        return Err(reader.err(
+                            s,
+                            format!("`{name}`: only (_ BitVec W) sorts are supported"),
+                        ))
+                    }
                 };
                 let var = match register_of.get(name) {
                     Some(reg) => {
@@ -330,12 +372,18 @@ pub fn parse_trace(path: &Path, text: &str, terms: &mut Terms) -> Result<Trace> 
             _ => return Err(reader.err(s, "expected declare-const or define-const")),
         }
     }
-    let out = *reader
-        .env
-        .get(&out_sym)
-        .ok_or_else(|| anyhow!("{}: output symbol `{out_sym}` is never defined", path.display()))?;
+    let out = *reader.env.get(&out_sym).ok_or_else(|| {
+        anyhow!(
+            "{}: output symbol `{out_sym}` is never defined",
+            path.display()
+        )
+    })?;
     if reader.terms.width(&out) != 128 {
-        bail!("{}: output `{out_sym}` is {} bits, expected 128", path.display(), reader.terms.width(&out));
+        bail!(
+            "{}: output `{out_sym}` is {} bits, expected 128",
+            path.display(),
+            reader.terms.width(&out)
+        );
     }
     Ok(Trace {
         path: path.to_path_buf(),
@@ -358,10 +406,14 @@ mod tests {
         assert_eq!(t.width(&tr.output.1), 128);
 
         let bad = text.replace("#x00000001", "#x0001");
-        let e = parse_trace(Path::new("t.smt"), &bad, &mut t).unwrap_err().to_string();
+        let e = parse_trace(Path::new("t.smt"), &bad, &mut t)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("t.smt:5:") && e.contains("bvadd"), "{e}");
         let bad = text.replace("bvadd", "bvfrob");
-        let e = parse_trace(Path::new("t.smt"), &bad, &mut t).unwrap_err().to_string();
+        let e = parse_trace(Path::new("t.smt"), &bad, &mut t)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bvfrob"), "{e}");
     }
 }

@@ -272,7 +272,7 @@ impl Bits {
 
     /// SMT-LIB literal: `#x...` when the width is a multiple of 4, else `#b...`.
     pub fn smtlib(&self) -> String {
-        if self.width % 4 == 0 {
+        if self.width.is_multiple_of(4) {
             let mut s = String::from("#x");
             for i in (0..self.width / 4).rev() {
                 let nib = self.extract(i * 4 + 3, i * 4).to_u64();

@@ -85,7 +85,7 @@ impl Bool3 {
             let v = match self {
                 Bool3::Choose => (x && y) || (!x && z),
                 Bool3::Parity => x ^ y ^ z,
-                Bool3::Majority => (x && y) || (x && z) || (y && z),
+                Bool3::Majority => (x && y) || (z && (x || y)),
             };
             tt |= (v as u8) << i;
         }
@@ -199,6 +199,7 @@ pub trait Domain {
         self.extract(v, i * width + width - 1, i * width)
     }
     /// Build a vector from lanes given lane 0 first.
+    #[allow(clippy::wrong_self_convention)] // `self` is the domain, not the value
     fn from_lanes(&mut self, lanes: &[Self::V]) -> Self::V {
         let mut acc = lanes[lanes.len() - 1].clone();
         for l in lanes[..lanes.len() - 1].iter().rev() {

@@ -10,7 +10,8 @@ use crate::domain::{Bool3, Domain};
 
 /// The engine intrinsic implementing instruction `m`, applied to v128 params.
 pub fn engine_model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V {
-    let lanes = |d: &mut D, v: &D::V| -> [D::V; 4] { std::array::from_fn(|i| d.lane(v, i as u32, 32)) };
+    let lanes =
+        |d: &mut D, v: &D::V| -> [D::V; 4] { std::array::from_fn(|i| d.lane(v, i as u32, 32)) };
     match m {
         Mnemonic::Sha1c | Mnemonic::Sha1p | Mnemonic::Sha1m => {
             let f = match m {

@@ -6,11 +6,13 @@ pub mod aarch64;
 pub mod acle;
 pub mod arm;
 pub mod bits;
+pub mod clif;
 pub mod domain;
 pub mod engine;
 pub mod mutation;
 pub mod normalise;
 pub mod term;
+pub mod wasm;
 
 pub use bits::Bits;
 pub use domain::{BinOp, Bool3, Concrete, Domain};

@@ -375,9 +375,11 @@ impl<'a> Normaliser<'a> {
         if let Some(k) = self.split_point(&[x, y, z]) {
             return self.split(&[x, y, z], k, |s, p| s.bool3(tt, p[0], p[1], p[2]));
         }
-        if let (Some(a), Some(b), Some(c)) =
-            (self.constant_of(x), self.constant_of(y), self.constant_of(z))
-        {
+        if let (Some(a), Some(b), Some(c)) = (
+            self.constant_of(x),
+            self.constant_of(y),
+            self.constant_of(z),
+        ) {
             return self.konst(crate::term::eval_bool3(tt, &a, &b, &c));
         }
         self.t.mk(Op::Bool3(tt), vec![x, y, z])
@@ -413,8 +415,13 @@ mod tests {
     fn recipe() -> impl Strategy<Value = Recipe> {
         let leaf = prop_oneof![
             (0u8..3).prop_map(Recipe::Var),
-            prop_oneof![Just(0u64), Just(u32::MAX as u64), any::<u64>(), Just(0xffff0000)]
-                .prop_map(Recipe::Const),
+            prop_oneof![
+                Just(0u64),
+                Just(u32::MAX as u64),
+                any::<u64>(),
+                Just(0xffff0000)
+            ]
+            .prop_map(Recipe::Const),
         ];
         leaf.prop_recursive(5, 48, 3, |inner| {
             let b = || inner.clone().prop_map(Box::new);
@@ -518,7 +525,11 @@ mod tests {
         let l = t.binary(BinOp::Shl, &x, &k30);
         let b = t.or(&r, &l);
         let c = t.or(&l, &r);
-        let (a, b, c) = (normalise(&mut t, a), normalise(&mut t, b), normalise(&mut t, c));
+        let (a, b, c) = (
+            normalise(&mut t, a),
+            normalise(&mut t, b),
+            normalise(&mut t, c),
+        );
         assert_eq!(a, b);
         assert_eq!(b, c);
     }

@@ -17,11 +17,24 @@ fn trace_path(m: Mnemonic) -> PathBuf {
 }
 
 fn inst(m: Mnemonic) -> Inst {
-    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) { 0 } else { 2 };
-    Inst { mnemonic: m, rd: 0, rn: 1, rm }
+    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
+        0
+    } else {
+        2
+    };
+    Inst {
+        mnemonic: m,
+        rd: 0,
+        rn: 1,
+        rm,
+    }
 }
 
-fn model_output<D: Domain<V = models::TermId>>(d: &mut D, t: &mut dyn FnMut(&mut D, usize) -> models::TermId, m: Mnemonic) -> models::TermId {
+fn model_output<D: Domain<V = models::TermId>>(
+    d: &mut D,
+    t: &mut dyn FnMut(&mut D, usize) -> models::TermId,
+    m: Mnemonic,
+) -> models::TermId {
     let regs: Vec<_> = (0..32).map(|i| t(d, i)).collect();
     let mut rf = RegFile::new(regs);
     execute(d, inst(m), &mut rf);
@@ -33,7 +46,11 @@ fn models_normalise_to_the_arm_traces() {
     for m in Mnemonic::ALL {
         let mut t = Terms::new();
         let trace = models::arm::read_trace(&trace_path(m), &mut t).unwrap();
-        let out = model_output(&mut t, &mut |d: &mut Terms, i| d.var(&format!("V{i}"), 128), m);
+        let out = model_output(
+            &mut t,
+            &mut |d: &mut Terms, i| d.var(&format!("V{i}"), 128),
+            m,
+        );
         let (a, b) = (normalise(&mut t, out), normalise(&mut t, trace.output.1));
         assert_eq!(a, b, "{m}: model {}\ntrace {}", t.display(a), t.display(b));
     }
@@ -43,11 +60,20 @@ fn models_normalise_to_the_arm_traces() {
 fn a_planted_bug_does_not_normalise_to_the_trace() {
     let mut t = Terms::new();
     let trace = models::arm::read_trace(&trace_path(Mnemonic::Sha1c), &mut t).unwrap();
-    let muts = [Mutation::Bool3 { from: Bool3::Choose, to: Bool3::Parity }];
+    let muts = [Mutation::Bool3 {
+        from: Bool3::Choose,
+        to: Bool3::Parity,
+    }];
     let regs: Vec<_> = (0..32).map(|i| t.var(&format!("V{i}"), 128)).collect();
     let mut rf = RegFile::new(regs);
-    let mut mutant = Mutant { inner: &mut t, mutations: &muts };
+    let mut mutant = Mutant {
+        inner: &mut t,
+        mutations: &muts,
+    };
     execute(&mut mutant, inst(Mnemonic::Sha1c), &mut rf);
-    let (a, b) = (normalise(&mut t, rf.v[0]), normalise(&mut t, trace.output.1));
+    let (a, b) = (
+        normalise(&mut t, rf.v[0]),
+        normalise(&mut t, trace.output.1),
+    );
     assert_ne!(a, b);
 }

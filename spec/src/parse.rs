@@ -99,17 +99,17 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Spec> {
     let loc = Locator { path, text };
     let raw: RawSpec = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| loc.line(s.start)).unwrap_or(0);
-        anyhow!(
-            "{}:{line}: malformed spec: {}",
-            path.display(),
-            e.message()
-        )
+        anyhow!("{}:{line}: malformed spec: {}", path.display(), e.message())
     })?;
     let mut intrinsics = Vec::new();
     for ri in &raw.intrinsic {
         let i = intrinsic(&loc, ri)?;
         if intrinsics.iter().any(|o: &Intrinsic| o.name == i.name) {
-            return Err(loc.err(&ri.get_ref().name, "name", format!("duplicate intrinsic `{}`", i.name)));
+            return Err(loc.err(
+                &ri.get_ref().name,
+                "name",
+                format!("duplicate intrinsic `{}`", i.name),
+            ));
         }
         intrinsics.push(i);
     }
@@ -179,7 +179,11 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
             return Err(loc.err(
                 &ra.name,
                 &ctx("arguments.name"),
-                format!("`{}` does not match prototype parameter `{}`", ra.name.get_ref(), param.name),
+                format!(
+                    "`{}` does not match prototype parameter `{}`",
+                    ra.name.get_ref(),
+                    param.name
+                ),
             ));
         }
         let register = reg(loc, &ra.register, &ctx("arguments.register"))?;
@@ -191,10 +195,17 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
             return Err(loc.err(
                 &ra.register,
                 &ctx("arguments.register"),
-                format!("{} argument `{}` cannot live in {register}", param.ctype, param.name),
+                format!(
+                    "{} argument `{}` cannot live in {register}",
+                    param.ctype, param.name
+                ),
             ));
         }
-        arguments.push(Argument { name: param.name.clone(), ctype: param.ctype, register });
+        arguments.push(Argument {
+            name: param.name.clone(),
+            ctype: param.ctype,
+            register,
+        });
     }
     let result = reg(loc, &ri.result, &ctx("result"))?;
 
@@ -224,19 +235,37 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
             return Err(loc.err(
                 &rp.boundary,
                 &ctx("engine.params.boundary"),
-                format!("`{}` cannot turn {} `{}` into a v128", boundary.name(), arg.ctype, arg.name),
+                format!(
+                    "`{}` cannot turn {} `{}` into a v128",
+                    boundary.name(),
+                    arg.ctype,
+                    arg.name
+                ),
             ));
         }
         let observes = rp.observes.get_ref().clone();
         if observes.iter().any(|&l| l > 3) {
-            return Err(loc.err(&rp.observes, &ctx("engine.params.observes"), "lanes are 0..=3"));
+            return Err(loc.err(
+                &rp.observes,
+                &ctx("engine.params.observes"),
+                "lanes are 0..=3",
+            ));
         }
-        params.push(EngineParam { from, field, boundary, observes });
+        params.push(EngineParam {
+            from,
+            field,
+            boundary,
+            observes,
+        });
     }
     let rr = re.result.get_ref();
     let result_field = reg(loc, &rr.register, &ctx("engine.result.register"))?.field;
     let result_boundary = boundary(loc, &rr.boundary, &ctx("engine.result.boundary"))?;
-    let expected = if prototype.ret == CType::U32 { Boundary::Lane0 } else { Boundary::Vector };
+    let expected = if prototype.ret == CType::U32 {
+        Boundary::Lane0
+    } else {
+        Boundary::Vector
+    };
     if result_boundary != expected {
         return Err(loc.err(
             &rr.boundary,
@@ -263,7 +292,11 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
 
 fn reg(loc: &Locator, s: &Spanned<String>, field: &str) -> Result<RegRef> {
     RegRef::parse(s.get_ref()).ok_or_else(|| {
-        loc.err(s, field, format!("`{}` is not a register like Qd, Sn, Vm.4S", s.get_ref()))
+        loc.err(
+            s,
+            field,
+            format!("`{}` is not a register like Qd, Sn, Vm.4S", s.get_ref()),
+        )
     })
 }
 
@@ -287,10 +320,16 @@ fn helper(loc: &Locator, spanned: &Spanned<RawHelper>) -> Result<Helper> {
     let rh = spanned.get_ref();
     let name = rh.name.get_ref().clone();
     let field = format!("helper `{name}`: prototype");
-    let prototype = Prototype::parse(rh.prototype.get_ref()).map_err(|m| loc.err(&rh.prototype, &field, m))?;
+    let prototype =
+        Prototype::parse(rh.prototype.get_ref()).map_err(|m| loc.err(&rh.prototype, &field, m))?;
     let wasm = wasm_op(rh.wasm.get_ref())
         .map_err(|m| loc.err(&rh.wasm, &format!("helper `{name}`: wasm"), m))?;
-    Ok(Helper { name, prototype, wasm, line: loc.line(spanned.span().start) })
+    Ok(Helper {
+        name,
+        prototype,
+        wasm,
+        line: loc.line(spanned.span().start),
+    })
 }
 
 fn wasm_op(text: &str) -> std::result::Result<WasmOp, String> {
@@ -306,7 +345,10 @@ fn wasm_op(text: &str) -> std::result::Result<WasmOp, String> {
         "i8x16.shuffle" => {
             let lanes: Vec<u8> = words
                 .by_ref()
-                .map(|w| w.parse::<u8>().map_err(|_| format!("bad shuffle lane `{w}`")))
+                .map(|w| {
+                    w.parse::<u8>()
+                        .map_err(|_| format!("bad shuffle lane `{w}`"))
+                })
                 .collect::<std::result::Result<_, _>>()?;
             if lanes.len() != 16 || lanes.iter().any(|&l| l > 31) {
                 return Err("i8x16.shuffle needs 16 lane indices in 0..=31".into());
@@ -335,16 +377,27 @@ mod tests {
         assert_eq!(spec.intrinsics.len(), 6);
         let c = spec.intrinsic("vsha1cq_u32").unwrap();
         assert_eq!(c.encoding, 0x5e020020);
-        assert_eq!(c.arguments[1].register, RegRef { field: Field::Rn, view: View::S });
+        assert_eq!(
+            c.arguments[1].register,
+            RegRef {
+                field: Field::Rn,
+                view: View::S
+            }
+        );
         assert_eq!(c.engine.params[1].boundary, Boundary::Splat);
-        assert_eq!(spec.helper("vrev32q_u8").unwrap().wasm.to_string(),
-            "i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12");
+        assert_eq!(
+            spec.helper("vrev32q_u8").unwrap().wasm.to_string(),
+            "i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12"
+        );
     }
 
     fn error_for(from: &str, to: &str) -> String {
         let text = checked_in().replacen(from, to, 1);
         assert_ne!(text, checked_in(), "replacement `{from}` did not apply");
-        format!("{:#}", Spec::parse(Path::new("sha1.toml"), &text).unwrap_err())
+        format!(
+            "{:#}",
+            Spec::parse(Path::new("sha1.toml"), &text).unwrap_err()
+        )
     }
 
     #[test]
@@ -353,10 +406,16 @@ mod tests {
         assert!(e.starts_with("sha1.toml:"), "{e}");
         assert!(e.contains("arguments.register") && e.contains("Xn"), "{e}");
         let line: usize = e.split(':').nth(1).unwrap().parse().unwrap();
-        assert_eq!(checked_in().lines().nth(line - 1).unwrap().contains("Sn"), true, "{e}");
+        assert!(
+            checked_in().lines().nth(line - 1).unwrap().contains("Sn"),
+            "{e}"
+        );
 
         let e = error_for("instruction = \"SHA1C\"", "instruction = \"SHA1X\"");
-        assert!(e.contains("field `intrinsic `vsha1cq_u32`: instruction`") && e.contains("SHA1X"), "{e}");
+        assert!(
+            e.contains("field `intrinsic `vsha1cq_u32`: instruction`") && e.contains("SHA1X"),
+            "{e}"
+        );
         let e = error_for("encoding = \"0x5e020020\"", "encoding = \"5e020020\"");
         assert!(e.contains("encoding"), "{e}");
         let e = error_for("boundary = \"splat\"", "boundary = \"smear\"");

@@ -109,7 +109,11 @@ impl fmt::Display for Prototype {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            let sep = if p.ctype.c_name().ends_with('*') { "" } else { " " };
+            let sep = if p.ctype.c_name().ends_with('*') {
+                ""
+            } else {
+                " "
+            };
             write!(f, "{}{sep}{}", p.ctype, p.name)?;
         }
         f.write_str(")")

@@ -31,8 +31,15 @@ const OUT_SIZE: usize = 16;
 /// return the full 128-bit V0 afterwards, one per record, in order.
 ///
 /// `repo_root` is the workspace root (the directory holding `tools/`).
-pub fn run_sha1_records(repo_root: &Path, records: &[(u8, [u128; 3])]) -> Result<Vec<u128>, String> {
-    if let Some((i, (op, _))) = records.iter().enumerate().find(|(_, (op, _))| *op > OP_SHA1SU1) {
+pub fn run_sha1_records(
+    repo_root: &Path,
+    records: &[(u8, [u128; 3])],
+) -> Result<Vec<u128>, String> {
+    if let Some((i, (op, _))) = records
+        .iter()
+        .enumerate()
+        .find(|(_, (op, _))| *op > OP_SHA1SU1)
+    {
         return Err(format!("record {i}: opcode {op} is not 0..=5"));
     }
     let exe = build_harness(repo_root)?;
@@ -64,13 +71,21 @@ pub fn run_sha1_records(repo_root: &Path, records: &[(u8, [u128; 3])]) -> Result
     let mut stdin = child.stdin.take().expect("piped stdin");
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let mut stdout = Vec::with_capacity(records.len() * OUT_SIZE);
-    let read_res = child.stdout.take().expect("piped stdout").read_to_end(&mut stdout);
+    let read_res = child
+        .stdout
+        .take()
+        .expect("piped stdout")
+        .read_to_end(&mut stdout);
     let mut stderr = String::new();
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut stderr);
     }
-    let status = child.wait().map_err(|e| format!("waiting for {QEMU}: {e}"))?;
-    let write_res = writer.join().map_err(|_| "stdin writer thread panicked".to_string())?;
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for {QEMU}: {e}"))?;
+    let write_res = writer
+        .join()
+        .map_err(|_| "stdin writer thread panicked".to_string())?;
 
     if !status.success() {
         return Err(format!(
@@ -132,9 +147,14 @@ pub fn build_harness(repo_root: &Path) -> Result<PathBuf, String> {
         } else {
             ""
         };
-        return Err(format!("{CC} failed on {}{hint}:\n{}", src.display(), msg.trim()));
+        return Err(format!(
+            "{CC} failed on {}{hint}:\n{}",
+            src.display(),
+            msg.trim()
+        ));
     }
-    std::fs::rename(&tmp, &exe).map_err(|e| format!("renaming harness into {}: {e}", exe.display()))?;
+    std::fs::rename(&tmp, &exe)
+        .map_err(|e| format!("renaming harness into {}: {e}", exe.display()))?;
     Ok(exe)
 }
 

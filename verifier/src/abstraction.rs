@@ -104,7 +104,11 @@ impl<'a> Abstractor<'a> {
             return ["x", "y", "z"][i].to_string();
         }
         let n = self.t.node(x);
-        let args: Vec<String> = n.args.iter().map(|&a| self.formula_text(a, leaves)).collect();
+        let args: Vec<String> = n
+            .args
+            .iter()
+            .map(|&a| self.formula_text(a, leaves))
+            .collect();
         match n.op {
             Op::Not => format!("(bvnot {})", args[0]),
             Op::Bin(op) => format!("({} {} {})", op.smtlib(), args[0], args[1]),
@@ -121,11 +125,22 @@ impl<'a> Abstractor<'a> {
         }
         let mut leaves = Vec::new();
         self.leaves(x, &mut leaves);
-        if leaves.len() != 3 || leaves.iter().any(|&l| matches!(self.t.node(l).op, Op::Const(_))) {
+        if leaves.len() != 3
+            || leaves
+                .iter()
+                .any(|&l| matches!(self.t.node(l).op, Op::Const(_)))
+        {
             return None;
         }
         leaves.sort();
-        const PERMS: [[usize; 3]; 6] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+        const PERMS: [[usize; 3]; 6] = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
         for p in PERMS {
             let ordered: Vec<TermId> = p.iter().map(|&i| leaves[i]).collect();
             if let Some(f) = function_of(self.truth_table(x, &ordered)) {

@@ -38,7 +38,10 @@ pub struct Sides<V> {
 
 impl<V> Sides<V> {
     pub fn results(&self) -> (&V, &V) {
-        (&self.left.last().unwrap().value, &self.right.last().unwrap().value)
+        (
+            &self.left.last().unwrap().value,
+            &self.right.last().unwrap().value,
+        )
     }
 }
 
@@ -64,14 +67,24 @@ impl Ctx<'_> {
 
     /// ARM's trace for the instruction behind `intr`.
     pub fn trace_path(&self, m: Mnemonic) -> PathBuf {
-        self.isa_dir.join(format!("{}.smt", m.name().to_lowercase()))
+        self.isa_dir
+            .join(format!("{}.smt", m.name().to_lowercase()))
     }
 }
 
 /// The instruction word ARM's trace was produced for: Rd=0, Rn=1, Rm=2.
 pub fn trace_inst(m: Mnemonic) -> Inst {
-    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) { 0 } else { 2 };
-    Inst { mnemonic: m, rd: 0, rn: 1, rm }
+    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
+        0
+    } else {
+        2
+    };
+    Inst {
+        mnemonic: m,
+        rd: 0,
+        rn: 1,
+        rm,
+    }
 }
 
 fn arg_width(intr: &Intrinsic, i: usize) -> u32 {
@@ -113,26 +126,41 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<In
             .collect())
     };
     Ok(match ob.kind {
-        Kind::Refines { left: Layer::C, right: Layer::Engine } => {
+        Kind::Refines {
+            left: Layer::C,
+            right: Layer::Engine,
+        } => {
             let mut v: Vec<Input> = (0..intr.arguments.len())
                 .map(|i| input(intr.arguments[i].name.clone(), arg_width(intr, i)))
                 .collect();
             v.extend(olds()?);
             v
         }
-        Kind::Refines { left: Layer::Engine, right: Layer::Aarch64 } => {
+        Kind::Refines {
+            left: Layer::Engine,
+            right: Layer::Aarch64,
+        } => {
             let mut v = engine_params();
             v.extend(olds()?);
             v
         }
-        Kind::Refines { left: Layer::Aarch64, right: Layer::Arm } => {
+        Kind::Refines {
+            left: Layer::Aarch64,
+            right: Layer::Arm,
+        } => {
             let mut v: Vec<Input> = (0..3).map(|r| input(format!("V{r}"), 128)).collect();
             v.extend(arm_extra.iter().map(|n| input(n.clone(), 128)));
             v
         }
         Kind::Lanes { param } => {
             let mut v = engine_params();
-            v.push(input(format!("alt.{}", intr.arguments[intr.engine.params[param].from].name), 128));
+            v.push(input(
+                format!(
+                    "alt.{}",
+                    intr.arguments[intr.engine.params[param].from].name
+                ),
+                128,
+            ));
             v
         }
         Kind::Refines { left, right } => bail!("no obligation between layers {left} and {right}"),
@@ -140,7 +168,10 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<In
 }
 
 fn label<V>(label: impl Into<String>, value: V) -> Labelled<V> {
-    Labelled { label: label.into(), value }
+    Labelled {
+        label: label.into(),
+        value,
+    }
 }
 
 fn get<D: Domain>(env: &HashMap<String, D::V>, name: &str) -> Result<D::V> {
@@ -162,14 +193,25 @@ fn background<D: Domain>(d: &mut D, env: &HashMap<String, D::V>) -> RegFile<D::V
 }
 
 /// The engine layer: the engine-intrinsic model, with any planted bugs.
-fn engine_layer<D: Domain>(d: &mut D, ctx: &Ctx, intr: &Intrinsic, params: &[D::V]) -> Result<D::V> {
+fn engine_layer<D: Domain>(
+    d: &mut D,
+    ctx: &Ctx,
+    intr: &Intrinsic,
+    params: &[D::V],
+) -> Result<D::V> {
     let muts = ctx.mutations(Layer::Engine, &intr.name);
-    run_mutated(d, &muts, params, |m, p| Ok(engine_model(m, intr.instruction, p)), |v| v)
+    run_mutated(
+        d,
+        &muts,
+        params,
+        |m, p| Ok(engine_model(m, intr.instruction, p)),
+        |v| v,
+    )
 }
 
 /// ARM's semantics for `trace_inst(m)`, evaluated in `D` by the caller.
-pub type ArmSemantics<'a, D> =
-    dyn FnMut(&mut D, Mnemonic, &HashMap<String, <D as Domain>::V>) -> Result<<D as Domain>::V> + 'a;
+pub type ArmSemantics<'a, D> = dyn FnMut(&mut D, Mnemonic, &HashMap<String, <D as Domain>::V>) -> Result<<D as Domain>::V>
+    + 'a;
 
 /// Build both sides of `ob` on the input values `env`. With `probe_lane`,
 /// a lane-fact obligation replaces only that lane (to show it is observed).
@@ -183,7 +225,10 @@ pub fn build<D: Domain>(
 ) -> Result<Sides<D::V>> {
     let intr = ctx.intrinsic(&ob.intrinsic)?;
     match ob.kind {
-        Kind::Refines { left: Layer::C, right: Layer::Engine } => {
+        Kind::Refines {
+            left: Layer::C,
+            right: Layer::Engine,
+        } => {
             let args: Vec<D::V> = intr
                 .arguments
                 .iter()
@@ -191,7 +236,13 @@ pub fn build<D: Domain>(
                 .collect::<Result<_>>()?;
             let bg = background(d, env);
             let c_muts = ctx.mutations(Layer::C, &intr.name);
-            let c = run_mutated(d, &c_muts, &args, |m, a| acle::c_model(m, intr, a, bg), |v| v)?;
+            let c = run_mutated(
+                d,
+                &c_muts,
+                &args,
+                |m, a| acle::c_model(m, intr, a, bg),
+                |v| v,
+            )?;
             let params = acle::engine_params(d, intr, &args);
             let mut right: Vec<Labelled<D::V>> = intr
                 .engine
@@ -200,7 +251,11 @@ pub fn build<D: Domain>(
                 .zip(&params)
                 .map(|(p, v)| {
                     label(
-                        format!("{}({}) -> engine param", p.boundary.name(), intr.arguments[p.from].name),
+                        format!(
+                            "{}({}) -> engine param",
+                            p.boundary.name(),
+                            intr.arguments[p.from].name
+                        ),
                         v.clone(),
                     )
                 })
@@ -208,13 +263,19 @@ pub fn build<D: Domain>(
             let r = engine_layer(d, ctx, intr, &params)?;
             right.push(label(format!("{} result", intr.engine.name), r.clone()));
             let c_result = acle::from_engine(d, intr.engine.result_boundary, &r);
-            right.push(label(format!("{} -> C result", intr.engine.result_boundary.name()), c_result));
+            right.push(label(
+                format!("{} -> C result", intr.engine.result_boundary.name()),
+                c_result,
+            ));
             Ok(Sides {
                 left: vec![label(format!("{} result ({})", intr.name, intr.result), c)],
                 right,
             })
         }
-        Kind::Refines { left: Layer::Engine, right: Layer::Aarch64 } => {
+        Kind::Refines {
+            left: Layer::Engine,
+            right: Layer::Aarch64,
+        } => {
             let params: Vec<D::V> = intr
                 .engine
                 .params
@@ -237,7 +298,10 @@ pub fn build<D: Domain>(
                 right: vec![label(format!("`{inst}` result register"), a)],
             })
         }
-        Kind::Refines { left: Layer::Aarch64, right: Layer::Arm } => {
+        Kind::Refines {
+            left: Layer::Aarch64,
+            right: Layer::Arm,
+        } => {
             let m = intr.instruction;
             let mut regs = Vec::new();
             for r in 0..32 {
@@ -261,7 +325,10 @@ pub fn build<D: Domain>(
             let theirs = arm(d, m, env)?;
             Ok(Sides {
                 left: vec![label(format!("model `{}`: V0", trace_inst(m)), ours)],
-                right: vec![label(format!("ARM trace {}.smt: V0", m.name().to_lowercase()), theirs)],
+                right: vec![label(
+                    format!("ARM trace {}.smt: V0", m.name().to_lowercase()),
+                    theirs,
+                )],
             })
         }
         Kind::Lanes { param } => {
@@ -276,11 +343,17 @@ pub fn build<D: Domain>(
             let alt = get::<D>(env, &format!("alt.{name}"))?;
             let replaced: Vec<u32> = match probe_lane {
                 Some(l) => vec![l as u32],
-                None => (0..4).filter(|l| !p.observes.contains(&(*l as u8))).collect(),
+                None => (0..4)
+                    .filter(|l| !p.observes.contains(&(*l as u8)))
+                    .collect(),
             };
             let lanes: Vec<D::V> = (0..4)
                 .map(|l| {
-                    let src = if replaced.contains(&l) { &alt } else { &params[param] };
+                    let src = if replaced.contains(&l) {
+                        &alt
+                    } else {
+                        &params[param]
+                    };
                     d.lane(src, l, 32)
                 })
                 .collect();
@@ -292,7 +365,10 @@ pub fn build<D: Domain>(
             Ok(Sides {
                 left: vec![label(format!("{} result", intr.engine.name), a)],
                 right: vec![
-                    label(format!("{name} with lanes {replaced:?} from alt.{name}"), mixed),
+                    label(
+                        format!("{name} with lanes {replaced:?} from alt.{name}"),
+                        mixed,
+                    ),
                     label(format!("{} result", intr.engine.name), b),
                 ],
             })

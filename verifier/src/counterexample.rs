@@ -24,7 +24,11 @@ pub struct Value {
 
 impl Value {
     pub fn new(name: impl Into<String>, v: &Bits) -> Value {
-        Value { name: name.into(), width: v.width(), hex: v.hex() }
+        Value {
+            name: name.into(),
+            width: v.width(),
+            hex: v.hex(),
+        }
     }
 
     pub fn bits(&self) -> Option<Bits> {
@@ -76,7 +80,10 @@ pub fn differing_lanes(a: &Bits, b: &Bits) -> Vec<u32> {
 /// 128-bit values as four lanes (lane 3 first), others as plain hex.
 pub fn lanes_text(hex: &str, width: u32) -> String {
     if width == 128 && hex.len() == 32 {
-        (0..4).map(|i| &hex[i * 8..i * 8 + 8]).collect::<Vec<_>>().join(" ")
+        (0..4)
+            .map(|i| &hex[i * 8..i * 8 + 8])
+            .collect::<Vec<_>>()
+            .join(" ")
     } else {
         hex.to_string()
     }
@@ -86,7 +93,13 @@ fn marker(width: u32, differing: &[u32]) -> String {
     if width == 128 {
         (0..4)
             .rev()
-            .map(|l| if differing.contains(&l) { "^^^^^^^^" } else { "        " })
+            .map(|l| {
+                if differing.contains(&l) {
+                    "^^^^^^^^"
+                } else {
+                    "        "
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ")
             .trim_end()
@@ -118,12 +131,17 @@ impl Counterexample {
             let _ = writeln!(s, "  {n}");
         }
         let width = |vals: &[Value]| vals.iter().map(|v| v.name.len()).max().unwrap_or(0);
-        let w = width(&self.inputs).max(width(&self.left_values)).max(width(&self.right_values));
+        let w = width(&self.inputs)
+            .max(width(&self.left_values))
+            .max(width(&self.right_values));
         let _ = writeln!(s, "\nExample (128-bit values as lanes 3 2 1 0):");
         for v in &self.inputs {
             let _ = writeln!(s, "  {:w$} = {}", v.name, lanes_text(&v.hex, v.width));
         }
-        for (layer, vals) in [(self.left, &self.left_values), (self.right, &self.right_values)] {
+        for (layer, vals) in [
+            (self.left, &self.left_values),
+            (self.right, &self.right_values),
+        ] {
             let _ = writeln!(s, "\nLayer {layer}:");
             for (i, v) in vals.iter().enumerate() {
                 let _ = writeln!(s, "  {:w$} = {}", v.name, lanes_text(&v.hex, v.width));
@@ -147,7 +165,10 @@ impl Counterexample {
             .with_context(|| format!("cannot create counterexample directory {}", dir.display()))?;
         let mut stem = slug(&self.obligation);
         if let Some(v) = &self.variant {
-            let name = Path::new(&v.path).file_stem().and_then(|s| s.to_str()).unwrap_or("variant");
+            let name = Path::new(&v.path)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("variant");
             stem = format!("{}--{stem}", slug(name));
         }
         let path = dir.join(format!("{stem}.json"));
@@ -162,7 +183,11 @@ impl Counterexample {
         let c: Counterexample = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a counterexample file", path.display()))?;
         if c.schema != SCHEMA {
-            anyhow::bail!("{}: schema `{}` is not `{SCHEMA}`", path.display(), c.schema);
+            anyhow::bail!(
+                "{}: schema `{}` is not `{SCHEMA}`",
+                path.display(),
+                c.schema
+            );
         }
         Ok(c)
     }
@@ -193,7 +218,10 @@ pub fn minimise(
             let lo = c * 32;
             let hi = (lo + 31).min(width - 1);
             let cw = hi - lo + 1;
-            let original = env[name].extract(hi, lo).to_u64();
+            let Some(current) = env.get(name) else {
+                continue;
+            };
+            let original = current.extract(hi, lo).to_u64();
             let mut candidates: Vec<u64> = vec![0, 1, 2, 0x8000_0000, 0xffff_ffff];
             for keep in [4, 8, 16] {
                 candidates.push(original & ((1u64 << keep) - 1));
@@ -206,7 +234,9 @@ pub fn minimise(
                 let mut trial = env.clone();
                 let v = &env[name];
                 let mask = Bits::from_u64(*width, (1u64 << cw) - 1).shl_by(lo);
-                let new = v.and(&mask.not()).or(&Bits::from_u64(*width, cand).shl_by(lo));
+                let new = v
+                    .and(&mask.not())
+                    .or(&Bits::from_u64(*width, cand).shl_by(lo));
                 trial.insert(name.clone(), new);
                 if fails(&trial) {
                     env = trial;
@@ -219,7 +249,11 @@ pub fn minimise(
 }
 
 /// Structured and pseudo-random inputs tried before asking a solver.
-pub fn probe_inputs(inputs: &[(String, u32)], seed: u64, count: usize) -> Vec<HashMap<String, Bits>> {
+pub fn probe_inputs(
+    inputs: &[(String, u32)],
+    seed: u64,
+    count: usize,
+) -> Vec<HashMap<String, Bits>> {
     let mut state = seed | 1;
     let mut next = move || {
         state ^= state << 13;

@@ -1,1 +1,557 @@
-fn main() {}
+//! `verifier`: the command line. See `verifier --help`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use models::Bits;
+use verifier::build::{self, Ctx};
+use verifier::check::{self, Options, Verdict};
+use verifier::counterexample::{differing_lanes, lanes_text, Counterexample};
+use verifier::layer::Layer;
+use verifier::obligation::{self, LayerPair, Listed};
+use verifier::report;
+use verifier::solver::SolverChoice;
+use verifier::variant::Variant;
+
+const LAYERS_HELP: &str = "\
+LAYERS (a value crosses them top to bottom):
+  c        ACLE C intrinsic: the instruction with each argument in the register
+           ACLE maps it to (hash_e -> Sn: only bits 31:0 are the argument)
+  engine   engine intrinsic __intrinsic_*: v128 in, v128 out, Wasm lane view
+  aarch64  the project's AArch64 model: decoder + ARM pseudocode over registers
+  arm      ARM's own semantics: isla traces of ARM's Sail model (../shared/isa)
+
+OBLIGATIONS (per intrinsic, all inputs):
+  c ~ engine        the C layer's boundary conversions + engine intrinsic = ACLE
+  engine ~ aarch64  the engine intrinsic = its instruction word, decoded and run
+  aarch64 ~ arm     the project's instruction model = ARM's semantics
+  lanes(param)      the engine intrinsic observes exactly the listed lanes
+
+EXIT CODES:
+  0 every obligation proved   1 counterexample   2 usage error
+  3 unknown (timeout, solver gave up)            4 error (bad input, unsupported)
+
+EXAMPLES:
+  verifier check sha1
+  verifier check sha1 --intrinsic vsha1h_u32 --layers engine~aarch64
+  verifier check sha1 --variant tests/broken/sha1h-fills-all-lanes.toml
+  verifier show counterexamples/<file>.json
+  verifier eval engine vsha1h_u32 00000000000000000000000000000004
+";
+
+#[derive(Parser)]
+#[command(
+    name = "verifier",
+    version,
+    about = "Prove the layers of hardware intrinsics in WebAssembly equivalent, for all inputs",
+    long_about = "Proves, for every input, that adjacent layers of each intrinsic compute the same \
+                  value (C intrinsic, engine intrinsic, AArch64 model, ARM's semantics), and prints \
+                  and saves a counterexample when they do not.",
+    after_help = LAYERS_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prove every obligation of a family (e.g. `sha1`).
+    Check(CheckArgs),
+    /// List a family's intrinsics, layers and obligations.
+    List {
+        #[arg(default_value = "sha1")]
+        family: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate one layer of one intrinsic on concrete arguments.
+    ///
+    /// 128-bit arguments are 32 hex digits, lane 3 first (as
+    /// printf("%08x%08x%08x%08x", l3, l2, l1, l0) prints them); 32-bit ones are
+    /// 8 hex digits. Layer `c` takes the C arguments; `engine`, `aarch64` and
+    /// `arm` take the engine intrinsic's v128 params. Prints the result in the
+    /// same form.
+    Eval {
+        layer: Layer,
+        intrinsic: String,
+        args: Vec<String>,
+        #[arg(long, default_value = "sha1")]
+        family: String,
+        /// Apply a corpus case's planted bugs.
+        #[arg(long)]
+        variant: Option<PathBuf>,
+        #[arg(long)]
+        isa_dir: Option<PathBuf>,
+    },
+    /// Print a saved counterexample.
+    Show { file: PathBuf },
+    /// Re-evaluate every layer of a saved counterexample concretely. Exit 1 if
+    /// it still fails, 0 if the layers now agree.
+    Replay {
+        file: PathBuf,
+        #[arg(long)]
+        isa_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Intrinsic family: the spec file spec/intrinsics/<family>.toml.
+    family: String,
+    /// Only these intrinsics (repeatable).
+    #[arg(long = "intrinsic", short = 'i')]
+    intrinsics: Vec<String>,
+    /// Only these layer pairs, e.g. `c~engine`, `engine~aarch64`, `aarch64~arm`, `lanes` (repeatable).
+    #[arg(long = "layers", short = 'l')]
+    layers: Vec<LayerPair>,
+    /// Print a JSON report on stdout instead of text (progress stays on stderr).
+    #[arg(long)]
+    json: bool,
+    /// Also write the JSON report to this file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Write every solver query as a self-contained SMT-LIB 2.6 file here.
+    #[arg(long)]
+    smt_dir: Option<PathBuf>,
+    /// z3 (in-process libz3), z3-cli or cvc5 (solver binaries on the SMT-LIB text).
+    #[arg(long, default_value = "z3")]
+    solver: SolverChoice,
+    /// Per-query solver timeout; an expired query is `unknown`, never `proved`.
+    #[arg(long, default_value_t = 20_000)]
+    timeout_ms: u64,
+    /// Apply a corpus case (spec patches and planted model bugs) before checking.
+    #[arg(long)]
+    variant: Option<PathBuf>,
+    /// Where counterexamples are saved.
+    #[arg(long)]
+    counterexamples: Option<PathBuf>,
+    /// Do not save counterexamples.
+    #[arg(long)]
+    no_save: bool,
+    /// Ask the solver even when normalisation already shows equality.
+    #[arg(long)]
+    no_fast_path: bool,
+    /// Give the solver the models' terms as built, without normalising them
+    /// (slower; cross-checks the normaliser).
+    #[arg(long)]
+    no_normalise: bool,
+    /// Skip concrete probing: counterexamples come from the solver only.
+    #[arg(long)]
+    no_probe: bool,
+    /// Obligations checked in parallel.
+    #[arg(long, short = 'j', default_value_t = 2)]
+    jobs: usize,
+    /// Directory of ARM's traces (default: ../shared/isa/aarch64-sha1 next to the repository).
+    #[arg(long)]
+    isa_dir: Option<PathBuf>,
+    /// No progress on stderr.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn default_isa_dir() -> PathBuf {
+    std::env::var_os("HWWASM_ISA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/isa/aarch64-sha1"))
+}
+
+fn load(family: &str, variant: Option<&Path>) -> Result<(spec::Spec, Option<Variant>)> {
+    let base = spec::load_family(family)?;
+    match variant {
+        None => Ok((base, None)),
+        Some(p) => {
+            let v = Variant::load(p)?;
+            let patched = v.apply_to_spec(&base)?;
+            for m in &v.mutations {
+                if let Some(i) = &m.intrinsic {
+                    if patched.intrinsic(i).is_none() {
+                        bail!("{}: mutation names unknown intrinsic `{i}`", p.display());
+                    }
+                }
+            }
+            Ok((patched, Some(v)))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => cmd_check(args),
+        Command::List { family, json } => cmd_list(&family, json).map(|_| 0),
+        Command::Eval {
+            layer,
+            intrinsic,
+            args,
+            family,
+            variant,
+            isa_dir,
+        } => cmd_eval(
+            layer,
+            &intrinsic,
+            &args,
+            &family,
+            variant.as_deref(),
+            isa_dir,
+        )
+        .map(|_| 0),
+        Command::Show { file } => Counterexample::load(&file).map(|c| {
+            print!("{}", c.render());
+            0
+        }),
+        Command::Replay { file, isa_dir } => cmd_replay(&file, isa_dir),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(4)
+        }
+    }
+}
+
+fn cmd_check(a: CheckArgs) -> Result<i32> {
+    let (spec, variant) = load(&a.family, a.variant.as_deref())?;
+    for i in &a.intrinsics {
+        if spec.intrinsic(i).is_none() {
+            let names: Vec<&str> = spec.intrinsics.iter().map(|i| i.name.as_str()).collect();
+            bail!(
+                "no intrinsic `{i}` in family `{}` (intrinsics: {})",
+                a.family,
+                names.join(", ")
+            );
+        }
+    }
+    let obligations: Vec<_> = obligation::all(&spec)
+        .into_iter()
+        .filter(|o| a.intrinsics.is_empty() || a.intrinsics.contains(&o.intrinsic))
+        .filter(|o| a.layers.is_empty() || a.layers.iter().any(|p| p.matches(o)))
+        .collect();
+    if obligations.is_empty() {
+        bail!(
+            "the filters select no obligation (see `verifier list {}`)",
+            a.family
+        );
+    }
+    let ctx = Ctx {
+        spec: &spec,
+        variant: variant.as_ref(),
+        isa_dir: a.isa_dir.clone().unwrap_or_else(default_isa_dir),
+    };
+    let opts = Options {
+        solver: a.solver,
+        timeout_ms: a.timeout_ms,
+        smt_dir: a.smt_dir.clone(),
+        fast_path: !a.no_fast_path,
+        normalise: !a.no_normalise,
+        probe: !a.no_probe,
+        save_dir: if a.no_save {
+            None
+        } else {
+            Some(
+                a.counterexamples
+                    .clone()
+                    .unwrap_or_else(|| repo_root().join("counterexamples")),
+            )
+        },
+        jobs: a.jobs,
+    };
+    let start = Instant::now();
+    let quiet = a.quiet;
+    let outcomes = check::run(&ctx, &obligations, &opts, &|o, n, total| {
+        if !quiet {
+            eprintln!(
+                "[{n}/{total}] {:<14} {} ({:.1} ms)",
+                o.verdict.name(),
+                o.id,
+                o.ms
+            );
+        }
+    });
+    let wall = start.elapsed().as_secs_f64() * 1e3;
+    let summary = report::summary(&outcomes, wall);
+    let code = check::exit_code(&outcomes);
+    let json = report::JsonReport {
+        schema: "hwwasm-verifier/report/v1",
+        family: &spec.family,
+        spec: spec.path.display().to_string(),
+        variant: variant.as_ref().map(|v| v.path.display().to_string()),
+        solver: a.solver.name(),
+        obligations: outcomes.iter().map(report::json_entry).collect(),
+        summary,
+        exit_code: code,
+    };
+    let text = serde_json::to_string_pretty(&json)? + "\n";
+    if let Some(p) = &a.report {
+        std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        out.write_all(text.as_bytes())?;
+    } else {
+        if let Some(v) = &variant {
+            writeln!(out, "variant {}: {}", v.path.display(), v.description)?;
+        }
+        for o in &outcomes {
+            writeln!(out, "{}", report::line(o))?;
+        }
+        for o in &outcomes {
+            if let Verdict::Counterexample(c) = &o.verdict {
+                write!(out, "\n{}", c.render())?;
+            }
+        }
+        writeln!(out, "\n{}", report::summary_line(&json.summary))?;
+    }
+    Ok(code)
+}
+
+fn cmd_list(family: &str, json: bool) -> Result<()> {
+    let spec = spec::load_family(family)?;
+    let obs = obligation::all(&spec);
+    if json {
+        let listed: Vec<Listed> = obs
+            .iter()
+            .map(|o| {
+                let (left, right) = o.layers();
+                Listed {
+                    id: o.id.clone(),
+                    intrinsic: o.intrinsic.clone(),
+                    kind: o.kind_name(),
+                    left,
+                    right,
+                    statement: o.statement(&spec),
+                }
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&listed)?);
+        return Ok(());
+    }
+    println!(
+        "Family {} ({})\n\nIntrinsics:",
+        spec.family,
+        spec.path.display()
+    );
+    for i in &spec.intrinsics {
+        println!(
+            "  {:<16} {}  [{} {:#010x}] -> {}",
+            i.name, i.prototype, i.instruction, i.encoding, i.engine.name
+        );
+    }
+    println!("\nHelpers (plain Wasm SIMD, no engine intrinsic):");
+    for h in &spec.helpers {
+        println!("  {:<22} {}", h.name, h.wasm);
+    }
+    println!("\nLayers:");
+    for l in Layer::ALL {
+        println!("  {:<8} {}", l.name(), l.describe());
+    }
+    println!("\nObligations:");
+    for o in &obs {
+        println!("  {}\n      {}", o.id, o.statement(&spec));
+    }
+    Ok(())
+}
+
+fn parse_arg(text: &str, width: u32, what: &str) -> Result<Bits> {
+    let digits = (width / 4) as usize;
+    let t = text.trim_start_matches("0x");
+    if t.len() != digits {
+        bail!("{what}: expected {digits} hex digits, got `{text}`");
+    }
+    Bits::parse_hex(width, t).ok_or_else(|| anyhow!("{what}: `{text}` is not hex"))
+}
+
+fn cmd_eval(
+    layer: Layer,
+    name: &str,
+    args: &[String],
+    family: &str,
+    variant: Option<&Path>,
+    isa_dir: Option<PathBuf>,
+) -> Result<()> {
+    use models::acle;
+    let (spec, variant) = load(family, variant)?;
+    let intr = spec
+        .intrinsic(name)
+        .ok_or_else(|| anyhow!("no intrinsic `{name}` in family `{family}`"))?;
+    let ctx = Ctx {
+        spec: &spec,
+        variant: variant.as_ref(),
+        isa_dir: isa_dir.unwrap_or_else(default_isa_dir),
+    };
+    // Argument names and widths of the layer's interface.
+    let interface: Vec<(String, u32)> = match layer {
+        Layer::C => intr
+            .arguments
+            .iter()
+            .map(|a| (a.name.clone(), if a.ctype.is_vector() { 128 } else { 32 }))
+            .collect(),
+        _ => intr
+            .engine
+            .params
+            .iter()
+            .map(|p| (intr.arguments[p.from].name.clone(), 128))
+            .collect(),
+    };
+    if args.len() != interface.len() {
+        let want: Vec<String> = interface
+            .iter()
+            .map(|(n, w)| format!("{n}:{}hex", w / 4))
+            .collect();
+        bail!(
+            "{layer} layer of {name} takes {} arguments ({}), got {}",
+            interface.len(),
+            want.join(" "),
+            args.len()
+        );
+    }
+    let values: Vec<Bits> = interface
+        .iter()
+        .zip(args)
+        .map(|((n, w), a)| parse_arg(a, *w, n))
+        .collect::<Result<_>>()?;
+    let mut d = models::Concrete;
+    let zero_regs = || models::aarch64::RegFile::new(vec![Bits::zero(128); 32]);
+    let result = match layer {
+        Layer::C => {
+            // The C layer as the C API defines it (ACLE register mapping).
+            let muts = variant
+                .as_ref()
+                .map(|v| v.mutations_for(Layer::C, name))
+                .unwrap_or_default();
+            models::mutation::run_mutated(
+                &mut d,
+                &muts,
+                &values,
+                |m, a| acle::c_model(m, intr, a, zero_regs()),
+                |v| v,
+            )?
+        }
+        Layer::Engine => {
+            let muts = variant
+                .as_ref()
+                .map(|v| v.mutations_for(Layer::Engine, name))
+                .unwrap_or_default();
+            models::mutation::run_mutated(
+                &mut d,
+                &muts,
+                &values,
+                |m, p| Ok(models::engine::engine_model(m, intr.instruction, p)),
+                |v| v,
+            )?
+        }
+        Layer::Aarch64 => {
+            let muts = variant
+                .as_ref()
+                .map(|v| v.mutations_for(Layer::Aarch64, name))
+                .unwrap_or_default();
+            models::mutation::run_mutated(
+                &mut d,
+                &muts,
+                &values,
+                |m, p| acle::engine_on_aarch64(m, intr, p, zero_regs()),
+                |v| v,
+            )?
+        }
+        Layer::Arm => {
+            // Params go into the registers of the word ARM's trace was made for.
+            let inst = build::trace_inst(intr.instruction);
+            let mut env = HashMap::new();
+            for (p, v) in intr.engine.params.iter().zip(&values) {
+                env.insert(format!("V{}", acle::register_of(&inst, p.field)), *v);
+            }
+            let mut t = models::Terms::new();
+            let trace = models::arm::read_trace(&ctx.trace_path(intr.instruction), &mut t)?;
+            for r in 0..3 {
+                env.entry(format!("V{r}")).or_insert(Bits::zero(128));
+            }
+            for u in &trace.undefined {
+                env.insert(u.clone(), Bits::zero(128));
+            }
+            t.eval(&[trace.output.1], &env).map_err(|e| anyhow!(e))?[0]
+        }
+    };
+    println!("{}", result.hex());
+    Ok(())
+}
+
+fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
+    let c = Counterexample::load(file)?;
+    if c.kind == "lemma" {
+        bail!(
+            "{}: lemma counterexamples are replayed by the solver, not by the layer models",
+            file.display()
+        );
+    }
+    let variant_path = c.variant.as_ref().map(|v| {
+        let p = PathBuf::from(&v.path);
+        if p.exists() {
+            p
+        } else {
+            repo_root().join(&v.path)
+        }
+    });
+    let (spec, variant) = load(&c.family, variant_path.as_deref())?;
+    let ob = obligation::all(&spec)
+        .into_iter()
+        .find(|o| o.id == c.obligation)
+        .ok_or_else(|| anyhow!("obligation `{}` no longer exists in the spec", c.obligation))?;
+    let ctx = Ctx {
+        spec: &spec,
+        variant: variant.as_ref(),
+        isa_dir: isa_dir.unwrap_or_else(default_isa_dir),
+    };
+    let mut env = HashMap::new();
+    for v in &c.inputs {
+        let b = v.bits().ok_or_else(|| {
+            anyhow!(
+                "{}: input `{}` is not {} bits of hex",
+                file.display(),
+                v.name,
+                v.width
+            )
+        })?;
+        env.insert(v.name.clone(), b);
+    }
+    let (left, right) = check::evaluate(&ctx, &ob, &env)?;
+    println!("replaying {}\n  {}", c.obligation, ob.statement(&spec));
+    println!("\nInputs:");
+    for v in &c.inputs {
+        println!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
+    }
+    for (layer, vals) in [(c.left, &left), (c.right, &right)] {
+        println!("\nLayer {layer}:");
+        for v in vals {
+            println!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
+        }
+    }
+    let (a, b) = (
+        left.last().unwrap().bits().unwrap(),
+        right.last().unwrap().bits().unwrap(),
+    );
+    if a != b {
+        let lanes: Vec<String> = differing_lanes(&a, &b)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        println!(
+            "\nSTILL FAILS: the layers differ in lanes {}",
+            lanes.join(", ")
+        );
+        Ok(1)
+    } else {
+        println!("\nNO LONGER FAILS: the layers agree on these inputs");
+        Ok(0)
+    }
+}

@@ -58,7 +58,13 @@ fn symbol(name: &str) -> String {
 
 /// `left != right` is unsatisfiable iff they are equal for all inputs.
 /// Bool3 nodes become uninterpreted functions when `uninterpreted`, else their definitions.
-pub fn inequivalence(t: &Terms, left: TermId, right: TermId, uninterpreted: bool, comment: &str) -> Query {
+pub fn inequivalence(
+    t: &Terms,
+    left: TermId,
+    right: TermId,
+    uninterpreted: bool,
+    comment: &str,
+) -> Query {
     let mut body = String::new();
     let order = t.postorder(&[left, right]);
     let mut name_of = std::collections::HashMap::new();
@@ -78,8 +84,17 @@ pub fn inequivalence(t: &Terms, left: TermId, right: TermId, uninterpreted: bool
         }
     }
     for (tt, w) in &ufs {
-        let f = function_of(*tt).map(|f| f.to_string()).unwrap_or(format!("bool3_{tt:02x}"));
-        let _ = writeln!(body, "(declare-fun {f}_{w} ({} {} {}) {})", sort(*w), sort(*w), sort(*w), sort(*w));
+        let f = function_of(*tt)
+            .map(|f| f.to_string())
+            .unwrap_or(format!("bool3_{tt:02x}"));
+        let _ = writeln!(
+            body,
+            "(declare-fun {f}_{w} ({} {} {}) {})",
+            sort(*w),
+            sort(*w),
+            sort(*w),
+            sort(*w)
+        );
     }
     for &id in &order {
         let n = t.node(id);
@@ -100,7 +115,9 @@ pub fn inequivalence(t: &Terms, left: TermId, right: TermId, uninterpreted: bool
             Op::Ite => format!("(ite (= {} #b1) {} {})", a(0), a(1), a(2)),
             Op::Bool3(tt) => match (uninterpreted, function_of(*tt)) {
                 (true, f) => {
-                    let f = f.map(|f| f.to_string()).unwrap_or(format!("bool3_{tt:02x}"));
+                    let f = f
+                        .map(|f| f.to_string())
+                        .unwrap_or(format!("bool3_{tt:02x}"));
                     format!("({f}_{} {} {} {})", n.width, a(0), a(1), a(2))
                 }
                 (false, Some(f)) => definition(f, &a(0), &a(1), &a(2)),
@@ -111,7 +128,11 @@ pub fn inequivalence(t: &Terms, left: TermId, right: TermId, uninterpreted: bool
         let _ = writeln!(body, "(define-fun {name} () {} {expr})", sort(n.width));
         name_of.insert(id, name);
     }
-    let _ = writeln!(body, "(assert (not (= {} {})))", name_of[&left], name_of[&right]);
+    let _ = writeln!(
+        body,
+        "(assert (not (= {} {})))",
+        name_of[&left], name_of[&right]
+    );
     Query {
         body,
         logic: if ufs.is_empty() { "QF_BV" } else { "QF_UFBV" },
@@ -125,13 +146,27 @@ fn generic_bool3(tt: u8, x: &str, y: &str, z: &str) -> String {
     let mut terms = Vec::new();
     for i in 0..8u8 {
         if tt >> i & 1 == 1 {
-            let lit = |v: &str, b: u8| if i >> b & 1 == 1 { v.to_string() } else { format!("(bvnot {v})") };
-            terms.push(format!("(bvand (bvand {} {}) {})", lit(x, 2), lit(y, 1), lit(z, 0)));
+            let lit = |v: &str, b: u8| {
+                if i >> b & 1 == 1 {
+                    v.to_string()
+                } else {
+                    format!("(bvnot {v})")
+                }
+            };
+            terms.push(format!(
+                "(bvand (bvand {} {}) {})",
+                lit(x, 2),
+                lit(y, 1),
+                lit(z, 0)
+            ));
         }
     }
     match terms.len() {
         0 => format!("(bvxor {x} {x})"),
-        _ => terms.into_iter().reduce(|a, b| format!("(bvor {a} {b})")).unwrap(),
+        _ => terms
+            .into_iter()
+            .reduce(|a, b| format!("(bvor {a} {b})"))
+            .unwrap(),
     }
 }
 
@@ -150,7 +185,10 @@ pub fn lemma_query(l: &crate::abstraction::Lemma) -> Query {
     Query {
         body,
         logic: "QF_BV",
-        inputs: ["x", "y", "z"].iter().map(|v| (v.to_string(), l.width)).collect(),
+        inputs: ["x", "y", "z"]
+            .iter()
+            .map(|v| (v.to_string(), l.width))
+            .collect(),
         comment: l.id(),
     }
 }

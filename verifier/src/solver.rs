@@ -114,11 +114,18 @@ fn solve_cli(program: &str, args: &[&str], q: &Query, timeout_ms: u64) -> Result
     std::fs::create_dir_all(&dir)?;
     let file = dir.join(format!("q{}.smt2", unique()));
     std::fs::write(&file, q.file_text())?;
-    let out = run_with_deadline(program, args, &file, Duration::from_millis(timeout_ms + 5_000));
+    let out = run_with_deadline(
+        program,
+        args,
+        &file,
+        Duration::from_millis(timeout_ms + 5_000),
+    );
     let _ = std::fs::remove_file(&file);
     let (stdout, timed_out) = out?;
     if timed_out {
-        return Ok(Answer::Unknown(format!("{program} killed after the timeout")));
+        return Ok(Answer::Unknown(format!(
+            "{program} killed after the timeout"
+        )));
     }
     parse_cli_answer(program, &stdout, q)
 }
@@ -129,7 +136,12 @@ fn unique() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-fn run_with_deadline(program: &str, args: &[&str], file: &Path, deadline: Duration) -> Result<(String, bool)> {
+fn run_with_deadline(
+    program: &str,
+    args: &[&str],
+    file: &Path,
+    deadline: Duration,
+) -> Result<(String, bool)> {
     let mut child = Command::new(program)
         .args(args)
         .arg(file)
@@ -164,7 +176,11 @@ fn run_with_deadline(program: &str, args: &[&str], file: &Path, deadline: Durati
 
 /// Parse `sat`/`unsat`/`unknown` and a `get-value` response.
 pub fn parse_cli_answer(program: &str, stdout: &str, q: &Query) -> Result<Answer> {
-    let first = stdout.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let first = stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     match first {
         "unsat" => return Ok(Answer::Unsat),
         "unknown" | "timeout" => return Ok(Answer::Unknown(format!("{program} answered {first}"))),
@@ -177,13 +193,16 @@ pub fn parse_cli_answer(program: &str, stdout: &str, q: &Query) -> Result<Answer
         let sym = name.as_str();
         let pos = tokens
             .windows(2)
-            .position(|w| (w[0] == "(" && (w[1] == sym || w[1] == format!("|{sym}|"))))
+            .position(|w| w[0] == "(" && (w[1] == sym || w[1] == format!("|{sym}|")))
             .ok_or_else(|| anyhow!("{program} gave no value for `{name}`"))?;
         let v = &tokens[pos + 2..];
         let bits = if v[0].starts_with("#b") || v[0].starts_with("#x") {
             parse_literal(&v[0], *width)
         } else if v.len() >= 5 && v[0] == "(" && v[1] == "_" && v[2].starts_with("bv") {
-            v[2][2..].parse::<u128>().ok().map(|n| Bits::from_u128(*width, n))
+            v[2][2..]
+                .parse::<u128>()
+                .ok()
+                .map(|n| Bits::from_u128(*width, n))
         } else {
             None
         };
@@ -202,7 +221,9 @@ fn parse_literal(s: &str, width: u32) -> Option<Bits> {
     let b = s.strip_prefix("#b")?;
     let mut v = Bits::zero(width);
     for c in b.chars() {
-        v = v.shl_by(1).or(&Bits::from_u64(width, c.to_digit(2)? as u64));
+        v = v
+            .shl_by(1)
+            .or(&Bits::from_u64(width, c.to_digit(2)? as u64));
     }
     Some(v)
 }

@@ -92,7 +92,11 @@ impl Variant {
         let mut mutations = Vec::new();
         for (i, m) in raw.mutation.iter().enumerate() {
             let ctx = || format!("{}: mutation #{}", path.display(), i + 1);
-            let layer: Layer = m.layer.parse().map_err(|e: String| anyhow!(e)).with_context(ctx)?;
+            let layer: Layer = m
+                .layer
+                .parse()
+                .map_err(|e: String| anyhow!(e))
+                .with_context(ctx)?;
             let mutation = mutation(m).with_context(ctx)?;
             mutations.push(LayerMutation {
                 layer,
@@ -103,7 +107,11 @@ impl Variant {
         Ok(Variant {
             path: path.to_path_buf(),
             description: raw.description,
-            patches: raw.spec_patch.into_iter().map(|p| (p.find, p.replace)).collect(),
+            patches: raw
+                .spec_patch
+                .into_iter()
+                .map(|p| (p.find, p.replace))
+                .collect(),
             mutations,
             expect: raw.expect,
         })

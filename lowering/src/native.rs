@@ -1,0 +1,661 @@
+//! Lowering (D), AArch64-native: per intrinsic, one CLIF "register-shape placeholder" that
+//! Cranelift 0.135.8 lowers to exactly one AArch64 instruction with the SHA-1 instruction's
+//! register shape, then a post-pass that re-encodes that word as the SHA-1 instruction keeping
+//! the allocated registers (see shared/design/engine.md, design D).
+//!
+//! Everything the verifier needs to check is data here: [`native_table`] (placeholder op,
+//! encoding pattern, operand map) and the register effects of both sides.
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Result};
+use cranelift_codegen::ir::types::{F32X4, F64X2, I32X4};
+use cranelift_codegen::ir::{
+    Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode, Type, Value, ValueDef,
+};
+use cranelift_frontend::FunctionBuilder;
+use models::aarch64::Inst as ShaInst;
+
+use crate::domain::little_endian;
+use spec::{Field, Mnemonic, View};
+
+/// A register field of a placeholder's encoding. All placeholders use the standard
+/// positions: Rd = bits 4:0, Rn = 9:5, Rm = 20:16 (for the by-element form, M:Rm).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PlaceholderField {
+    Rd,
+    Rn,
+    Rm,
+}
+
+impl PlaceholderField {
+    pub fn shift(self) -> u32 {
+        match self {
+            PlaceholderField::Rd => 0,
+            PlaceholderField::Rn => 5,
+            PlaceholderField::Rm => 16,
+        }
+    }
+
+    /// The register number in this field of `word`.
+    pub fn get(self, word: u32) -> u8 {
+        (word >> self.shift() & 31) as u8
+    }
+}
+
+/// One register access: which operand field, through which view (`S` = low 32 bits).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Access<F> {
+    pub field: F,
+    pub view: View,
+}
+
+/// Registers an instruction reads and writes. A write through the `S` view zeroes bits
+/// 127:32, so it defines the whole register.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RegisterEffects<F: 'static> {
+    pub reads: &'static [Access<F>],
+    pub writes: &'static [Access<F>],
+}
+
+/// The CLIF shape of a placeholder (operands are the instruction's register operands
+/// bitcast to the float vector type, see [`emit_placeholder`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PlaceholderOp {
+    /// `fma.f32x4 rn, rm, rd`
+    FmaF32x4,
+    /// `fma.f64x2 rn, rm, rd`
+    FmaF64x2,
+    /// `fma.f32x4 (fneg rn), rm, rd`
+    FmsF32x4,
+    /// `fma.f64x2 (fneg rn), rm, rd`
+    FmsF64x2,
+    /// `sqrt.f32x4 rn`
+    SqrtF32x4,
+    /// `fma.f32x4 rn, (splat (extractlane rn 0)), rd`
+    FmaElemF32x4,
+}
+
+/// One row of the native table.
+#[derive(Clone, Debug)]
+pub struct NativeEntry {
+    pub mnemonic: Mnemonic,
+    pub op: PlaceholderOp,
+    /// The placeholder as CLIF (operands named by the SHA-1 instruction's fields).
+    pub placeholder: &'static str,
+    /// The single AArch64 instruction Cranelift emits for it.
+    pub placeholder_asm: &'static str,
+    /// A word is this placeholder iff `word & match_mask == match_value`; the mask leaves
+    /// out exactly the register fields.
+    pub match_mask: u32,
+    pub match_value: u32,
+    /// Placeholder field -> SHA-1 instruction field the register number is copied into.
+    pub operand_map: &'static [(PlaceholderField, Field)],
+    /// Placeholder fields that must hold the same register (else the function is rejected).
+    pub same_register: &'static [(PlaceholderField, PlaceholderField)],
+    pub placeholder_effects: RegisterEffects<PlaceholderField>,
+    pub instruction_effects: RegisterEffects<Field>,
+}
+
+const fn acc<F>(field: F, view: View) -> Access<F> {
+    Access { field, view }
+}
+
+use PlaceholderField as P;
+
+/// sha1c/p/m: `q<d>, s<n>, v<m>.4s`; reads Qd, Sn, Vm; writes Qd.
+const SHA_CPM: RegisterEffects<Field> = RegisterEffects {
+    reads: &[
+        acc(Field::Rd, View::Full),
+        acc(Field::Rn, View::S),
+        acc(Field::Rm, View::Full),
+    ],
+    writes: &[acc(Field::Rd, View::Full)],
+};
+const SHA_SU0: RegisterEffects<Field> = RegisterEffects {
+    reads: &[
+        acc(Field::Rd, View::Full),
+        acc(Field::Rn, View::Full),
+        acc(Field::Rm, View::Full),
+    ],
+    writes: &[acc(Field::Rd, View::Full)],
+};
+const SHA_H: RegisterEffects<Field> = RegisterEffects {
+    reads: &[acc(Field::Rn, View::S)],
+    writes: &[acc(Field::Rd, View::S)],
+};
+const SHA_SU1: RegisterEffects<Field> = RegisterEffects {
+    reads: &[acc(Field::Rd, View::Full), acc(Field::Rn, View::Full)],
+    writes: &[acc(Field::Rd, View::Full)],
+};
+
+/// fmla/fmls (vector): reads Vd (accumulator), Vn, Vm; writes Vd.
+const FMLA_VEC: RegisterEffects<PlaceholderField> = RegisterEffects {
+    reads: &[
+        acc(P::Rd, View::Full),
+        acc(P::Rn, View::Full),
+        acc(P::Rm, View::Full),
+    ],
+    writes: &[acc(P::Rd, View::Full)],
+};
+/// fmla (by element, index 0): reads Vd, Vn, and lane 0 of Vm.
+const FMLA_ELEM: RegisterEffects<PlaceholderField> = RegisterEffects {
+    reads: &[
+        acc(P::Rd, View::Full),
+        acc(P::Rn, View::Full),
+        acc(P::Rm, View::S),
+    ],
+    writes: &[acc(P::Rd, View::Full)],
+};
+const FSQRT: RegisterEffects<PlaceholderField> = RegisterEffects {
+    reads: &[acc(P::Rn, View::Full)],
+    writes: &[acc(P::Rd, View::Full)],
+};
+
+const MAP3: &[(PlaceholderField, Field)] =
+    &[(P::Rd, Field::Rd), (P::Rn, Field::Rn), (P::Rm, Field::Rm)];
+const MAP2: &[(PlaceholderField, Field)] = &[(P::Rd, Field::Rd), (P::Rn, Field::Rn)];
+
+/// Mask of the fixed bits of the three-register float encodings (everything but Rm/Rn/Rd).
+const MASK3: u32 = 0xffe0_fc00;
+
+static TABLE: [NativeEntry; 6] = [
+    NativeEntry {
+        mnemonic: Mnemonic::Sha1c,
+        op: PlaceholderOp::FmaF32x4,
+        placeholder: "fma.f32x4 rn, rm, rd",
+        placeholder_asm: "fmla vd.4s, vn.4s, vm.4s",
+        match_mask: MASK3,
+        match_value: 0x4e20_cc00,
+        operand_map: MAP3,
+        same_register: &[],
+        placeholder_effects: FMLA_VEC,
+        instruction_effects: SHA_CPM,
+    },
+    NativeEntry {
+        mnemonic: Mnemonic::Sha1p,
+        op: PlaceholderOp::FmaF64x2,
+        placeholder: "fma.f64x2 rn, rm, rd",
+        placeholder_asm: "fmla vd.2d, vn.2d, vm.2d",
+        match_mask: MASK3,
+        match_value: 0x4e60_cc00,
+        operand_map: MAP3,
+        same_register: &[],
+        placeholder_effects: FMLA_VEC,
+        instruction_effects: SHA_CPM,
+    },
+    NativeEntry {
+        mnemonic: Mnemonic::Sha1m,
+        op: PlaceholderOp::FmsF32x4,
+        placeholder: "fma.f32x4 (fneg rn), rm, rd",
+        placeholder_asm: "fmls vd.4s, vn.4s, vm.4s",
+        match_mask: MASK3,
+        match_value: 0x4ea0_cc00,
+        operand_map: MAP3,
+        same_register: &[],
+        placeholder_effects: FMLA_VEC,
+        instruction_effects: SHA_CPM,
+    },
+    NativeEntry {
+        mnemonic: Mnemonic::Sha1h,
+        op: PlaceholderOp::SqrtF32x4,
+        placeholder: "sqrt.f32x4 rn",
+        placeholder_asm: "fsqrt vd.4s, vn.4s",
+        match_mask: 0xffff_fc00,
+        match_value: 0x6ea1_f800,
+        operand_map: MAP2,
+        same_register: &[],
+        placeholder_effects: FSQRT,
+        instruction_effects: SHA_H,
+    },
+    NativeEntry {
+        mnemonic: Mnemonic::Sha1su0,
+        op: PlaceholderOp::FmsF64x2,
+        placeholder: "fma.f64x2 (fneg rn), rm, rd",
+        placeholder_asm: "fmls vd.2d, vn.2d, vm.2d",
+        match_mask: MASK3,
+        match_value: 0x4ee0_cc00,
+        operand_map: MAP3,
+        same_register: &[],
+        placeholder_effects: FMLA_VEC,
+        instruction_effects: SHA_SU0,
+    },
+    NativeEntry {
+        mnemonic: Mnemonic::Sha1su1,
+        op: PlaceholderOp::FmaElemF32x4,
+        placeholder: "fma.f32x4 rn, (splat.f32x4 (extractlane rn, 0)), rd",
+        placeholder_asm: "fmla vd.4s, vn.4s, vm.s[0]  (vm = vn)",
+        // L (bit 21) and H (bit 11) are the lane index and stay fixed at 0.
+        match_mask: MASK3,
+        match_value: 0x4f80_1000,
+        operand_map: MAP2,
+        same_register: &[(P::Rm, P::Rn)],
+        placeholder_effects: FMLA_ELEM,
+        instruction_effects: SHA_SU1,
+    },
+];
+
+/// The placeholder table, one row per SHA-1 instruction.
+pub fn native_table() -> &'static [NativeEntry] {
+    &TABLE
+}
+
+/// The row for `m`.
+pub fn native_entry(m: Mnemonic) -> &'static NativeEntry {
+    TABLE
+        .iter()
+        .find(|e| e.mnemonic == m)
+        .expect("every mnemonic has a row")
+}
+
+/// Per instruction: (mnemonic, placeholder effects, SHA-1 instruction effects).
+pub fn register_effects() -> Vec<(
+    Mnemonic,
+    RegisterEffects<PlaceholderField>,
+    RegisterEffects<Field>,
+)> {
+    TABLE
+        .iter()
+        .map(|e| (e.mnemonic, e.placeholder_effects, e.instruction_effects))
+        .collect()
+}
+
+fn covers(outer: View, inner: View) -> bool {
+    outer == View::Full || outer == inner
+}
+
+/// Register-effect inclusion for one row: through the operand map, the placeholder reads
+/// (at least) everything the SHA-1 instruction reads, and both write the same registers, with
+/// the placeholder defining the whole register (so the allocator neither frees a register the
+/// instruction still reads nor keeps a value in a register it overwrites).
+pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
+    let mapped = |f: Field| -> Vec<PlaceholderField> {
+        let mut v: Vec<_> = e
+            .operand_map
+            .iter()
+            .filter(|(_, sf)| *sf == f)
+            .map(|(pf, _)| *pf)
+            .collect();
+        // Fields forced equal read the same register.
+        for (a, b) in e.same_register {
+            if v.contains(b) {
+                v.push(*a);
+            }
+            if v.contains(a) {
+                v.push(*b);
+            }
+        }
+        v
+    };
+    for r in e.instruction_effects.reads {
+        let ok = mapped(r.field).iter().any(|pf| {
+            e.placeholder_effects
+                .reads
+                .iter()
+                .any(|pr| pr.field == *pf && covers(pr.view, r.view))
+        });
+        if !ok {
+            return Err(format!(
+                "{}: the instruction reads {:?} ({:?}) but the placeholder does not",
+                e.mnemonic, r.field, r.view
+            ));
+        }
+    }
+    let written = |fields: Vec<PlaceholderField>| {
+        fields.into_iter().any(|pf| {
+            e.placeholder_effects
+                .writes
+                .iter()
+                .any(|pw| pw.field == pf && pw.view == View::Full)
+        })
+    };
+    for w in e.instruction_effects.writes {
+        if !written(mapped(w.field)) {
+            return Err(format!(
+                "{}: the instruction writes {:?} but the placeholder does not define it",
+                e.mnemonic, w.field
+            ));
+        }
+    }
+    for pw in e.placeholder_effects.writes {
+        let sf = e.operand_map.iter().find(|(pf, _)| *pf == pw.field);
+        let ok = sf.is_some_and(|(_, sf)| {
+            e.instruction_effects
+                .writes
+                .iter()
+                .any(|iw| iw.field == *sf)
+        });
+        if !ok {
+            return Err(format!(
+                "{}: the placeholder writes {:?}, which the instruction does not",
+                e.mnemonic, pw.field
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The word the post-pass writes for `m` with the allocated registers (`rm` is ignored by
+/// the two-register instructions).
+pub fn native_word_for(mnemonic: Mnemonic, rd: u8, rn: u8, rm: u8) -> u32 {
+    let rm = if matches!(mnemonic, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
+        0
+    } else {
+        rm
+    };
+    ShaInst {
+        mnemonic,
+        rd,
+        rn,
+        rm,
+    }
+    .encode()
+}
+
+/// Rewrite one placeholder word into its SHA-1 instruction, or say why not.
+pub fn reencode(e: &NativeEntry, word: u32) -> Result<u32, String> {
+    if word & e.match_mask != e.match_value {
+        return Err(format!(
+            "{word:#010x} is not a `{}` placeholder",
+            e.placeholder_asm
+        ));
+    }
+    for (a, b) in e.same_register {
+        if a.get(word) != b.get(word) {
+            return Err(format!(
+                "{}: placeholder fields {a:?} and {b:?} got different registers",
+                e.mnemonic
+            ));
+        }
+    }
+    let mut regs = [0u8; 3];
+    for (pf, sf) in e.operand_map {
+        let i = match sf {
+            Field::Rd => 0,
+            Field::Rn => 1,
+            Field::Rm => 2,
+        };
+        regs[i] = pf.get(word);
+    }
+    Ok(native_word_for(e.mnemonic, regs[0], regs[1], regs[2]))
+}
+
+/// Flags on the bitcasts directly around a placeholder: native endianness, where the engine's
+/// translator always writes explicit little-endian (the CLIF verifier allows no other flags on
+/// a bitcast). On AArch64 both mean the same, so code generation is unchanged, but the
+/// difference marks the float op as ours and keeps GVN from sharing our bitcasts with the
+/// translator's.
+pub fn marker_flags() -> MemFlagsData {
+    MemFlagsData::new()
+}
+
+fn float_type(op: PlaceholderOp) -> Type {
+    match op {
+        PlaceholderOp::FmaF64x2 | PlaceholderOp::FmsF64x2 => F64X2,
+        _ => F32X4,
+    }
+}
+
+/// Emit the placeholder for `m`. `rd`/`rn`/`rm` are the 128-bit values bound to the
+/// instruction's registers (`rd` is unused for SHA1H, `rm` for SHA1H and SHA1SU1). The result
+/// is `I32X4`.
+pub fn emit_placeholder(
+    b: &mut FunctionBuilder,
+    m: Mnemonic,
+    rd: Option<Value>,
+    rn: Value,
+    rm: Option<Value>,
+) -> Result<Value> {
+    let e = native_entry(m);
+    let fty = float_type(e.op);
+    // The marked bitcast must keep the lane count (native flags are only allowed then), so
+    // f64x2 goes through i64x2.
+    let int_ty = fty.as_int();
+    let cast = |b: &mut FunctionBuilder, v: Value| {
+        let v = if int_ty == I32X4 {
+            v
+        } else {
+            b.ins().bitcast(int_ty, little_endian(), v)
+        };
+        b.ins().bitcast(fty, marker_flags(), v)
+    };
+    let need = |v: Option<Value>, what: &str| -> Result<Value> {
+        match v {
+            Some(v) => Ok(v),
+            None => bail!("{m}: missing the {what} operand"),
+        }
+    };
+    let x = cast(b, rn);
+    let r = match e.op {
+        PlaceholderOp::SqrtF32x4 => b.ins().sqrt(x),
+        PlaceholderOp::FmaElemF32x4 => {
+            let z = cast(b, need(rd, "Rd")?);
+            let lane = b.ins().extractlane(x, 0);
+            let s = b.ins().splat(F32X4, lane);
+            b.ins().fma(x, s, z)
+        }
+        PlaceholderOp::FmaF32x4
+        | PlaceholderOp::FmaF64x2
+        | PlaceholderOp::FmsF32x4
+        | PlaceholderOp::FmsF64x2 => {
+            let y = cast(b, need(rm, "Rm")?);
+            let z = cast(b, need(rd, "Rd")?);
+            let x = if matches!(e.op, PlaceholderOp::FmsF32x4 | PlaceholderOp::FmsF64x2) {
+                b.ins().fneg(x)
+            } else {
+                x
+            };
+            b.ins().fma(x, y, z)
+        }
+    };
+    let r = b.ins().bitcast(int_ty, marker_flags(), r);
+    Ok(if int_ty == I32X4 {
+        r
+    } else {
+        b.ins().bitcast(I32X4, little_endian(), r)
+    })
+}
+
+/// A code range tagged with a Wasm offset (mirror of `engine::SrcRange`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct CodeRange {
+    pub start: u32,
+    pub end: u32,
+    pub wasm_offset: u32,
+}
+
+/// What the post-pass did (mirror of `engine::PostPassVerdict`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Unchanged,
+    Rewritten,
+    Reject(String),
+}
+
+fn def_inst(func: &Function, v: Value) -> Option<Inst> {
+    match func.dfg.value_def(v) {
+        ValueDef::Result(inst, _) => Some(inst),
+        _ => None,
+    }
+}
+
+/// Is `v` one of our marked bitcasts?
+fn is_marked(func: &Function, v: Value) -> bool {
+    let Some(inst) = def_inst(func, v) else {
+        return false;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::LoadNoOffset {
+            opcode: Opcode::Bitcast,
+            flags,
+            ..
+        } => func.dfg.mem_flags[flags] == marker_flags(),
+        _ => false,
+    }
+}
+
+fn unary_of(func: &Function, v: Value, op: Opcode) -> Option<Value> {
+    match func.dfg.insts[def_inst(func, v)?] {
+        InstructionData::Unary { opcode, arg } if opcode == op => Some(arg),
+        _ => None,
+    }
+}
+
+/// The placeholder shape of a float instruction, or `None` if it is not one of ours.
+fn classify(func: &Function, inst: Inst) -> Option<Mnemonic> {
+    let dfg = &func.dfg;
+    let ty = dfg.value_type(dfg.first_result(inst));
+    let args = dfg.inst_args(inst);
+    match dfg.insts[inst].opcode() {
+        Opcode::Sqrt if ty == F32X4 && is_marked(func, args[0]) => Some(Mnemonic::Sha1h),
+        Opcode::Fma => {
+            let (x, y, z) = (args[0], args[1], args[2]);
+            if !is_marked(func, z) {
+                return None;
+            }
+            if ty == F32X4 && is_marked(func, x) {
+                // rn, splat(extractlane(rn, 0)), rd
+                if let Some(lane) = unary_of(func, y, Opcode::Splat) {
+                    let src = match dfg.insts[def_inst(func, lane)?] {
+                        InstructionData::BinaryImm8 {
+                            opcode: Opcode::Extractlane,
+                            arg,
+                            imm: 0,
+                        } => arg,
+                        _ => return None,
+                    };
+                    return (src == x).then_some(Mnemonic::Sha1su1);
+                }
+            }
+            if !is_marked(func, y) {
+                return None;
+            }
+            let negated = unary_of(func, x, Opcode::Fneg);
+            let x = negated.unwrap_or(x);
+            if !is_marked(func, x) {
+                return None;
+            }
+            match (ty, negated.is_some()) {
+                (t, false) if t == F32X4 => Some(Mnemonic::Sha1c),
+                (t, false) if t == F64X2 => Some(Mnemonic::Sha1p),
+                (t, true) if t == F32X4 => Some(Mnemonic::Sha1m),
+                (t, true) if t == F64X2 => Some(Mnemonic::Sha1su0),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The post-pass over one compiled function. `sites` maps the Wasm offset of every call
+/// site the native lowering emitted (for this function) to its instruction.
+///
+/// Guards (any failure rejects the function, which the engine then recompiles with the
+/// portable lowering): every `fma`/`sqrt` in the final CLIF is a marked placeholder emitted at
+/// a known site with the expected shape (no genuine float op of a placeholder kind); each
+/// placeholder result is used only by bitcasts (NaN canonicalisation would insert
+/// `fcmp`/`select` after it); each site's code ranges hold exactly one word matching its
+/// placeholder pattern and no word of another placeholder pattern; register fields that must
+/// agree do.
+pub fn rewrite_function(
+    func: &Function,
+    sites: &HashMap<u32, Mnemonic>,
+    ranges: &[CodeRange],
+    code: &mut [u8],
+) -> Result<Verdict> {
+    let reject = |s: String| Ok(Verdict::Reject(s));
+    let mut uses: HashMap<Value, Vec<Inst>> = HashMap::new();
+    let mut float_ops = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            for &a in func.dfg.inst_args(inst) {
+                uses.entry(a).or_default().push(inst);
+            }
+            if matches!(func.dfg.insts[inst].opcode(), Opcode::Fma | Opcode::Sqrt) {
+                float_ops.push(inst);
+            }
+        }
+    }
+
+    let mut placeholders: Vec<(u32, Mnemonic)> = Vec::new();
+    for inst in float_ops {
+        let loc = func.srcloc(inst);
+        let text = func.dfg.display_inst(inst).to_string();
+        let Some(shape) = classify(func, inst) else {
+            return reject(format!("genuine float op of a placeholder kind: `{text}`"));
+        };
+        let site = (!loc.is_default())
+            .then(|| sites.get(&loc.bits()))
+            .flatten();
+        match site {
+            Some(&m) if m == shape => {}
+            Some(&m) => {
+                return reject(format!(
+                    "placeholder for {m} at wasm offset {} became the {shape} shape: `{text}`",
+                    loc.bits()
+                ))
+            }
+            None => {
+                return reject(format!(
+                    "placeholder `{text}` has no known call site (srcloc {loc:?})"
+                ))
+            }
+        }
+        let result = func.dfg.first_result(inst);
+        for &u in uses.get(&result).map(Vec::as_slice).unwrap_or(&[]) {
+            if func.dfg.insts[u].opcode() != Opcode::Bitcast {
+                return reject(format!(
+                    "placeholder result of `{text}` used by `{}` (NaN canonicalisation on?)",
+                    func.dfg.display_inst(u)
+                ));
+            }
+        }
+        if placeholders.iter().any(|(o, _)| *o == loc.bits()) {
+            return reject(format!("two placeholders at wasm offset {}", loc.bits()));
+        }
+        placeholders.push((loc.bits(), shape));
+    }
+    if placeholders.is_empty() {
+        return Ok(Verdict::Unchanged);
+    }
+
+    let mut edits = Vec::new();
+    for (offset, m) in placeholders {
+        let e = native_entry(m);
+        let mut found = Vec::new();
+        for r in ranges.iter().filter(|r| r.wasm_offset == offset) {
+            if r.start % 4 != 0 || r.end as usize > code.len() {
+                return reject(format!("code range {r:?} is not word-aligned"));
+            }
+            for at in (r.start..r.end & !3).step_by(4) {
+                let i = at as usize;
+                let word = u32::from_le_bytes(code[i..i + 4].try_into().unwrap());
+                if word & e.match_mask == e.match_value {
+                    found.push((i, word));
+                } else if let Some(o) = TABLE.iter().find(|o| word & o.match_mask == o.match_value)
+                {
+                    return reject(format!(
+                        "{m} at wasm offset {offset}: found a `{}` word {word:#010x} instead",
+                        o.placeholder_asm
+                    ));
+                }
+            }
+        }
+        if found.len() != 1 {
+            return reject(format!(
+                "{m} at wasm offset {offset}: {} words match `{}`, expected exactly one",
+                found.len(),
+                e.placeholder_asm
+            ));
+        }
+        let (i, word) = found[0];
+        match reencode(e, word) {
+            Ok(new) => edits.push((i, new)),
+            Err(why) => return reject(format!("wasm offset {offset}: {why}")),
+        }
+    }
+    for (i, w) in edits {
+        code[i..i + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    Ok(Verdict::Rewritten)
+}

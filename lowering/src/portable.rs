@@ -1,0 +1,77 @@
+//! Lowering (A), portable: each engine intrinsic becomes the CLIF that running
+//! `models::engine::engine_model` over [`ClifDomain`] emits. There is no hand-written copy of
+//! the SHA-1 steps here: the model is the lowering.
+
+use anyhow::{bail, Result};
+use cranelift_codegen::ir::types::I32X4;
+use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName, Value};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use models::engine::engine_model;
+use spec::Mnemonic;
+use target_lexicon::PointerWidth;
+
+use crate::domain::ClifDomain;
+
+/// Number of v128 parameters of the engine intrinsic for `m` (as `models::engine` reads them).
+pub fn arity(m: Mnemonic) -> usize {
+    match m {
+        Mnemonic::Sha1c | Mnemonic::Sha1p | Mnemonic::Sha1m | Mnemonic::Sha1su0 => 3,
+        Mnemonic::Sha1su1 => 2,
+        Mnemonic::Sha1h => 1,
+    }
+}
+
+/// Emit the portable lowering of the engine intrinsic for `m` at the builder's position.
+/// `args` are the engine parameters in spec order, each a 128-bit vector (normally `I32X4`);
+/// the result is `I32X4`.
+pub fn emit_portable(
+    builder: &mut FunctionBuilder,
+    mnemonic: Mnemonic,
+    args: &[Value],
+) -> Result<Value> {
+    if args.len() != arity(mnemonic) {
+        bail!(
+            "{mnemonic} takes {} v128 arguments, got {}",
+            arity(mnemonic),
+            args.len()
+        );
+    }
+    for &a in args {
+        let ty = builder.func.dfg.value_type(a);
+        if !(ty.is_vector() && ty.bits() == 128) {
+            bail!("{mnemonic}: argument of type {ty} is not a 128-bit vector");
+        }
+    }
+    let mut d = ClifDomain::new(builder);
+    let params: Vec<_> = args.iter().map(|&a| d.wrap(a)).collect();
+    let r = engine_model(&mut d, mnemonic, &params);
+    Ok(d.as_i32x4(&r))
+}
+
+/// A standalone function `(i32x4 x arity) -> i32x4` whose body is exactly what
+/// [`emit_portable`] emits for `m`, for checking the lowering with a CLIF interpreter.
+pub fn portable_clif(mnemonic: Mnemonic) -> Function {
+    let mut sig = Signature::new(CallConv::SystemV);
+    for _ in 0..arity(mnemonic) {
+        sig.params.push(AbiParam::new(I32X4));
+    }
+    sig.returns.push(AbiParam::new(I32X4));
+    let name = UserFuncName::testcase(format!("portable_{}", mnemonic.name().to_lowercase()));
+    let mut func = Function::with_name_signature(name, sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let args = b.block_params(entry).to_vec();
+    let r = emit_portable(&mut b, mnemonic, &args).expect("arguments match the arity");
+    b.ins().return_(&[r]);
+    b.finalize(TargetFrontendConfig {
+        default_call_conv: CallConv::SystemV,
+        pointer_width: PointerWidth::U64,
+        page_size_align_log2: 12,
+    });
+    func
+}

@@ -1,0 +1,278 @@
+//! `LoweringTable`: resolves the spec's engine-intrinsic imports and emits the selected
+//! lowering at each call site; for the native lowering it is also the post-pass.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use anyhow::{bail, Result};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I32X4};
+use cranelift_codegen::ir::{
+    DataFlowGraph, Endianness, InstBuilder, InstructionData, Opcode, Value, ValueDef,
+};
+use cranelift_frontend::FunctionBuilder;
+use spec::{Field, Mnemonic, Spec};
+
+use crate::domain::little_endian;
+use crate::native::{emit_placeholder, rewrite_function, CodeRange, Verdict};
+use crate::portable::emit_portable;
+
+/// Import name of the availability query (`(i32 id) -> i32`).
+pub const IS_AVAILABLE: &str = "__intrinsic_is_available";
+
+/// Which code an intrinsic call becomes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Pure CLIF generated from the engine model (any target).
+    Portable,
+    /// Register-shape placeholders re-encoded by the post-pass (AArch64 objects only).
+    Aarch64Native,
+}
+
+#[derive(Clone, Debug)]
+struct Param {
+    field: Field,
+    lane0_only: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    name: String,
+    mnemonic: Mnemonic,
+    params: Vec<Param>,
+}
+
+/// The lowering of one intrinsic family, built from its spec.
+pub struct LoweringTable {
+    import_module: String,
+    entries: Vec<Entry>,
+    mode: Mode,
+    forward_lane0: bool,
+    /// Native mode: Wasm offset -> instruction of every call site emitted since the last
+    /// post-pass run (the engine translates, compiles and post-processes one function at a
+    /// time).
+    sites: Mutex<HashMap<u32, Mnemonic>>,
+}
+
+impl LoweringTable {
+    /// A table for `spec` (lane-0 forwarding on).
+    pub fn new(spec: &Spec, mode: Mode) -> LoweringTable {
+        let entries = spec
+            .intrinsics
+            .iter()
+            .map(|i| Entry {
+                name: i.engine.name.clone(),
+                mnemonic: i.instruction,
+                params: i
+                    .engine
+                    .params
+                    .iter()
+                    .map(|p| Param {
+                        field: p.field,
+                        lane0_only: p.observes == [0],
+                    })
+                    .collect(),
+            })
+            .collect();
+        LoweringTable {
+            import_module: spec.import_module.clone(),
+            entries,
+            mode,
+            forward_lane0: true,
+            sites: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The SHA-1 family from the checked-in spec.
+    pub fn sha1(mode: Mode) -> Result<LoweringTable> {
+        Ok(Self::new(&spec::load_family("sha1")?, mode))
+    }
+
+    /// Switch lane-0 forwarding (on by default) for parameters the spec says are observed in
+    /// lane 0 only.
+    pub fn with_forward_lane0(mut self, on: bool) -> Self {
+        self.forward_lane0 = on;
+        self
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Intrinsic id of an import, `None` if it is not one of this table's.
+    pub fn resolve(&self, module: &str, name: &str) -> Option<usize> {
+        if module != self.import_module {
+            return None;
+        }
+        if name == IS_AVAILABLE {
+            return Some(self.entries.len());
+        }
+        self.entries.iter().position(|e| e.name == name)
+    }
+
+    /// Emit intrinsic `id` (as returned by [`resolve`](Self::resolve)) at a call site.
+    /// v128 arguments are `I32X4`; the builder's source location identifies the call site.
+    pub fn emit(&self, id: usize, b: &mut FunctionBuilder, args: &[Value]) -> Result<Vec<Value>> {
+        if id == self.entries.len() {
+            return Ok(vec![self.emit_is_available(b, args)?]);
+        }
+        let Some(e) = self.entries.get(id) else {
+            bail!("no intrinsic with id {id}");
+        };
+        if args.len() != e.params.len() {
+            bail!(
+                "{} takes {} arguments, got {}",
+                e.name,
+                e.params.len(),
+                args.len()
+            );
+        }
+        let args: Vec<Value> = args
+            .iter()
+            .zip(&e.params)
+            .map(|(&a, p)| {
+                if self.forward_lane0 && p.lane0_only {
+                    forward_lane0(b, a)
+                } else {
+                    a
+                }
+            })
+            .collect();
+        let r = match self.mode {
+            Mode::Portable => emit_portable(b, e.mnemonic, &args)?,
+            Mode::Aarch64Native => {
+                let by_field =
+                    |f: Field| e.params.iter().position(|p| p.field == f).map(|i| args[i]);
+                let r = emit_placeholder(
+                    b,
+                    e.mnemonic,
+                    by_field(Field::Rd),
+                    by_field(Field::Rn)
+                        .ok_or_else(|| anyhow::anyhow!("{} has no Rn parameter", e.name))?,
+                    by_field(Field::Rm),
+                )?;
+                let loc = b.srcloc();
+                if !loc.is_default() {
+                    self.sites.lock().unwrap().insert(loc.bits(), e.mnemonic);
+                }
+                r
+            }
+        };
+        Ok(vec![r])
+    }
+
+    /// `__intrinsic_is_available(id)`: bit `id` of the mask of natively compiled intrinsics
+    /// (ids follow the spec order).
+    fn emit_is_available(&self, b: &mut FunctionBuilder, args: &[Value]) -> Result<Value> {
+        let [id] = args else {
+            bail!("{IS_AVAILABLE} takes one argument, got {}", args.len());
+        };
+        let mask: u32 = match self.mode {
+            Mode::Portable => 0,
+            Mode::Aarch64Native => (1u32 << self.entries.len()) - 1,
+        };
+        if mask == 0 {
+            return Ok(b.ins().iconst(I32, 0));
+        }
+        let m = b.ins().iconst(I32, mask as i64);
+        let shifted = b.ins().ushr(m, *id);
+        let bit = b.ins().band_imm_u(shifted, 1);
+        let in_range = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, *id, 32);
+        let zero = b.ins().iconst(I32, 0);
+        Ok(b.ins().select(in_range, bit, zero))
+    }
+
+    /// Post-pass over one compiled function (native mode; portable code is left as is).
+    pub fn rewrite(
+        &self,
+        ctx: &cranelift_codegen::Context,
+        ranges: &[CodeRange],
+        code: &mut [u8],
+    ) -> Result<Verdict> {
+        // Sites are per function: take them so the next function starts empty.
+        let sites = std::mem::take(&mut *self.sites.lock().unwrap());
+        match self.mode {
+            Mode::Portable => Ok(Verdict::Unchanged),
+            Mode::Aarch64Native => rewrite_function(&ctx.func, &sites, ranges, code),
+        }
+    }
+}
+
+/// Strip little-endian vector-to-vector bitcasts (free, and they keep bits 31:0 in place).
+fn peel_bitcasts(dfg: &DataFlowGraph, mut v: Value) -> Value {
+    while let ValueDef::Result(inst, _) = dfg.value_def(v) {
+        match dfg.insts[inst] {
+            InstructionData::LoadNoOffset {
+                opcode: Opcode::Bitcast,
+                arg,
+                flags,
+            } if dfg.value_type(arg).is_vector()
+                && dfg.value_type(arg).bits() == 128
+                && dfg.mem_flags[flags].explicit_endianness() == Some(Endianness::Little) =>
+            {
+                v = arg
+            }
+            _ => break,
+        }
+    }
+    v
+}
+
+/// If lane 0 (bits 31:0) of `v` is provably bits 31:0 of another vector `x` because `v` is
+/// `splat(extractlane(x, 0))` (lanes of at least 32 bits) or a shuffle broadcasting bytes 0..3
+/// of one operand, return `x`.
+pub fn lane0_source(dfg: &DataFlowGraph, v: Value) -> Option<Value> {
+    let v = peel_bitcasts(dfg, v);
+    let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+        return None;
+    };
+    match dfg.insts[inst] {
+        InstructionData::Unary {
+            opcode: Opcode::Splat,
+            arg,
+        } => {
+            let ValueDef::Result(e, _) = dfg.value_def(arg) else {
+                return None;
+            };
+            match dfg.insts[e] {
+                InstructionData::BinaryImm8 {
+                    opcode: Opcode::Extractlane,
+                    arg: x,
+                    imm,
+                } if imm == 0 && dfg.value_type(x).lane_bits() >= 32 => Some(x),
+                _ => None,
+            }
+        }
+        InstructionData::Shuffle { args, imm, .. } => {
+            let mask = dfg.immediates.get(imm)?.as_slice();
+            let broadcast = |base: u8| {
+                mask.len() == 16
+                    && mask
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &b)| b == base + (i as u8 % 4))
+            };
+            if broadcast(0) {
+                Some(args[0])
+            } else if broadcast(16) {
+                Some(args[1])
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Lane-0 forwarding for a parameter observed in lane 0 only: pass the broadcast's source.
+fn forward_lane0(b: &mut FunctionBuilder, v: Value) -> Value {
+    let Some(x) = lane0_source(&b.func.dfg, v) else {
+        return v;
+    };
+    let x = peel_bitcasts(&b.func.dfg, x);
+    if b.func.dfg.value_type(x) == I32X4 {
+        x
+    } else {
+        b.ins().bitcast(I32X4, little_endian(), x)
+    }
+}

@@ -1,0 +1,416 @@
+//! The native (D) lowering on Cranelift's AArch64 backend: each placeholder compiles to exactly
+//! one word of its pattern, the post-pass turns it into the SHA-1 instruction, and each guard
+//! rejects what it should. (Semantics under qemu: engine/tests/intrinsics_lowering.rs.)
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::types::{F32X4, I32, I32X4, I64};
+use cranelift_codegen::ir::{
+    AbiParam, Endianness, Function, InstBuilder, MemFlagsData, Signature, SourceLoc, UserFuncName,
+    Value,
+};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use lowering::{
+    check_register_effects, native_entry, native_table, native_word_for, CodeRange, LoweringTable,
+    Mode, PlaceholderField, Verdict,
+};
+use models::aarch64::Inst;
+use spec::Mnemonic;
+
+fn isa(nan_canonicalisation: bool) -> OwnedTargetIsa {
+    let mut b = settings::builder();
+    b.set("opt_level", "speed").unwrap();
+    b.set(
+        "enable_nan_canonicalization",
+        if nan_canonicalisation {
+            "true"
+        } else {
+            "false"
+        },
+    )
+    .unwrap();
+    cranelift_codegen::isa::lookup_by_name("aarch64-unknown-linux-gnu")
+        .unwrap()
+        .finish(settings::Flags::new(b))
+        .unwrap()
+}
+
+fn id_of(table: &LoweringTable, m: Mnemonic) -> usize {
+    let spec = spec::load_family("sha1").unwrap();
+    let i = spec.intrinsics.iter().find(|i| i.instruction == m).unwrap();
+    table.resolve(&spec.import_module, &i.engine.name).unwrap()
+}
+
+/// `fn(in, out)`: loads four v128 inputs, runs `body` (which emits calls), stores its result.
+fn function(
+    isa: &OwnedTargetIsa,
+    body: impl FnOnce(&mut FunctionBuilder, &[Value]) -> Value,
+) -> Function {
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I64));
+    let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let (pin, pout) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let flags = MemFlagsData::trusted();
+    let ins: Vec<Value> = (0..4)
+        .map(|i| b.ins().load(I32X4, flags, pin, 16 * i))
+        .collect();
+    let r = body(&mut b, &ins);
+    b.set_srcloc(SourceLoc::default());
+    b.ins().store(flags, r, pout, 0);
+    b.ins().return_(&[]);
+    b.finalize(isa.frontend_config());
+    func
+}
+
+fn call(
+    table: &LoweringTable,
+    b: &mut FunctionBuilder,
+    m: Mnemonic,
+    at: u32,
+    args: &[Value],
+) -> Value {
+    b.set_srcloc(SourceLoc::new(at));
+    table.emit(id_of(table, m), b, args).unwrap()[0]
+}
+
+fn args_for(m: Mnemonic, x: &[Value]) -> Vec<Value> {
+    x[..lowering::arity(m)].to_vec()
+}
+
+/// Compile, run the post-pass; return the verdict and the (possibly rewritten) code.
+fn compile(isa: &OwnedTargetIsa, table: &LoweringTable, func: Function) -> (Verdict, Vec<u8>) {
+    let mut ctx = Context::for_function(func);
+    ctx.compile(&**isa, &mut ControlPlane::default()).unwrap();
+    let cc = ctx.compiled_code().unwrap();
+    let mut code = cc.code_buffer().to_vec();
+    let ranges: Vec<CodeRange> = cc
+        .buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|s| !s.loc.is_default())
+        .map(|s| CodeRange {
+            start: s.start,
+            end: s.end,
+            wasm_offset: s.loc.bits(),
+        })
+        .collect();
+    let v = table.rewrite(&ctx, &ranges, &mut code).unwrap();
+    (v, code)
+}
+
+fn words(code: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    code.chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+}
+
+fn sha_insts(code: &[u8]) -> Vec<Inst> {
+    words(code).filter_map(Inst::decode).collect()
+}
+
+fn placeholder_words(code: &[u8]) -> usize {
+    words(code)
+        .filter(|w| {
+            native_table()
+                .iter()
+                .any(|e| w & e.match_mask == e.match_value)
+        })
+        .count()
+}
+
+#[test]
+fn each_placeholder_becomes_its_instruction() {
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    for m in Mnemonic::ALL {
+        let f = function(&isa, |b, x| call(&table, b, m, 100, &args_for(m, x)));
+        let (v, code) = compile(&isa, &table, f);
+        assert_eq!(v, Verdict::Rewritten, "{m}");
+        let sha = sha_insts(&code);
+        assert_eq!(sha.len(), 1, "{m}: {sha:?}");
+        assert_eq!(sha[0].mnemonic, m);
+        assert_eq!(placeholder_words(&code), 0, "{m}: placeholder left behind");
+    }
+}
+
+#[test]
+fn a_round_sequence_keeps_every_instruction() {
+    // The shape of the SHA-1 kernel: chained rounds, e from sha1h, schedule updates.
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let f = function(&isa, |b, x| {
+        let (mut abcd, mut e, mut w0, mut w1) = (x[0], x[1], x[2], x[3]);
+        let mut at = 10;
+        for r in 0..8 {
+            let m = [Mnemonic::Sha1c, Mnemonic::Sha1p, Mnemonic::Sha1m][r % 3];
+            let e_next = call(&table, b, Mnemonic::Sha1h, at, &[abcd]);
+            let wk = b.ins().iadd(w0, w1);
+            abcd = call(&table, b, m, at + 1, &[abcd, e, wk]);
+            e = e_next;
+            let t = call(&table, b, Mnemonic::Sha1su0, at + 2, &[w0, w1, wk]);
+            w0 = w1;
+            w1 = call(&table, b, Mnemonic::Sha1su1, at + 3, &[t, w0]);
+            at += 4;
+        }
+        let s = b.ins().iadd(abcd, e);
+        b.ins().iadd(s, w1)
+    });
+    let (v, code) = compile(&isa, &table, f);
+    assert_eq!(v, Verdict::Rewritten);
+    let sha = sha_insts(&code);
+    assert_eq!(sha.len(), 32, "{sha:?}");
+    assert_eq!(placeholder_words(&code), 0);
+}
+
+#[test]
+fn lane0_forwarding_feeds_the_broadcast_source() {
+    let isa = isa(false);
+    for forward in [true, false] {
+        let table = LoweringTable::sha1(Mode::Aarch64Native)
+            .unwrap()
+            .with_forward_lane0(forward);
+        let mut emitted = String::new();
+        let f = function(&isa, |b, x| {
+            let lane = b.ins().extractlane(x[1], 0);
+            let e = b.ins().splat(I32X4, lane);
+            let r = call(&table, b, Mnemonic::Sha1c, 7, &[x[0], e, x[2]]);
+            emitted = b.func.display().to_string();
+            r
+        });
+        // With forwarding the placeholder's Sn operand is x[1] itself (v? = load ... +16).
+        let fma = emitted
+            .lines()
+            .find(|l| l.contains("fma"))
+            .unwrap()
+            .to_string();
+        let splat_used = emitted
+            .lines()
+            .filter(|l| l.contains("bitcast.f32x4"))
+            .any(|l| {
+                let splat = emitted.lines().find(|l| l.contains("splat")).unwrap();
+                let name = splat.split('=').next().unwrap().trim();
+                l.trim_end().ends_with(name)
+            });
+        assert_eq!(splat_used, !forward, "forward={forward}\n{emitted}\n{fma}");
+        let (v, code) = compile(&isa, &table, f);
+        assert_eq!(v, Verdict::Rewritten);
+        assert_eq!(sha_insts(&code).len(), 1);
+    }
+}
+
+#[test]
+fn genuine_float_op_of_a_placeholder_kind_is_rejected() {
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let f = function(&isa, |b, x| {
+        let r = call(&table, b, Mnemonic::Sha1h, 5, &[x[0]]);
+        b.set_srcloc(SourceLoc::new(9));
+        let le = MemFlagsData::new().with_endianness(Endianness::Little);
+        let fl = b.ins().bitcast(F32X4, le, x[1]);
+        let s = b.ins().sqrt(fl);
+        let s = b.ins().bitcast(I32X4, le, s);
+        b.ins().iadd(r, s)
+    });
+    match compile(&isa, &table, f).0 {
+        Verdict::Reject(why) => assert!(why.contains("genuine"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn nan_canonicalisation_is_rejected() {
+    let isa = isa(true);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    for m in Mnemonic::ALL {
+        let f = function(&isa, |b, x| call(&table, b, m, 40, &args_for(m, x)));
+        match compile(&isa, &table, f).0 {
+            Verdict::Reject(why) => assert!(why.contains("NaN canonicalisation"), "{m}: {why}"),
+            v => panic!("{m}: {v:?}"),
+        }
+    }
+}
+
+#[test]
+fn placeholder_without_call_site_is_rejected() {
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let f = function(&isa, |b, x| {
+        b.set_srcloc(SourceLoc::default());
+        table
+            .emit(id_of(&table, Mnemonic::Sha1c), b, &x[..3])
+            .unwrap()[0]
+    });
+    match compile(&isa, &table, f).0 {
+        Verdict::Reject(why) => assert!(why.contains("no known call site"), "{why}"),
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn sites_do_not_leak_into_the_next_function() {
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let f = function(&isa, |b, x| call(&table, b, Mnemonic::Sha1p, 77, &x[..3]));
+    assert_eq!(compile(&isa, &table, f).0, Verdict::Rewritten);
+    // Same offset, but this function never emitted a call there.
+    let g = function(&isa, |b, x| {
+        b.set_srcloc(SourceLoc::new(77));
+        lowering::native::emit_placeholder(b, Mnemonic::Sha1p, Some(x[0]), x[1], Some(x[2]))
+            .unwrap()
+    });
+    assert!(matches!(compile(&isa, &table, g).0, Verdict::Reject(_)));
+}
+
+#[test]
+fn portable_mode_leaves_code_alone() {
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Portable).unwrap();
+    let f = function(&isa, |b, x| call(&table, b, Mnemonic::Sha1m, 3, &x[..3]));
+    let (v, code) = compile(&isa, &table, f);
+    assert_eq!(v, Verdict::Unchanged);
+    assert!(sha_insts(&code).is_empty());
+}
+
+#[test]
+fn table_patterns_are_exact_and_disjoint() {
+    for e in native_table() {
+        let mut fields = 0u32;
+        for (pf, _) in e.operand_map {
+            fields |= 31 << pf.shift();
+        }
+        for (a, b) in e.same_register {
+            fields |= 31 << a.shift() | 31 << b.shift();
+        }
+        assert_eq!(
+            e.match_mask | fields,
+            u32::MAX,
+            "{}: mask covers all but the registers",
+            e.mnemonic
+        );
+        assert_eq!(e.match_mask & fields, 0, "{}", e.mnemonic);
+        assert_eq!(e.match_value & !e.match_mask, 0, "{}", e.mnemonic);
+        for o in native_table() {
+            if o.mnemonic != e.mnemonic {
+                assert_ne!(e.match_value, o.match_value);
+            }
+        }
+        // No SHA-1 word is a placeholder (so a rewritten word is never rewritten again).
+        for m in Mnemonic::ALL {
+            let w = native_word_for(m, 31, 17, 9);
+            assert_ne!(
+                w & e.match_mask,
+                e.match_value,
+                "{m} matches {}",
+                e.mnemonic
+            );
+        }
+        check_register_effects(e).unwrap();
+    }
+}
+
+#[test]
+fn reencoding_matches_gnu_as() {
+    // Placeholder words from aarch64-linux-gnu-as for `... v1, v2, v3` and the SHA-1 words
+    // expected (facts.md encodings with the same registers).
+    let cases = [
+        (
+            Mnemonic::Sha1c,
+            0x4e23cc41,
+            Inst {
+                mnemonic: Mnemonic::Sha1c,
+                rd: 1,
+                rn: 2,
+                rm: 3,
+            },
+        ),
+        (
+            Mnemonic::Sha1p,
+            0x4e63cc41,
+            Inst {
+                mnemonic: Mnemonic::Sha1p,
+                rd: 1,
+                rn: 2,
+                rm: 3,
+            },
+        ),
+        (
+            Mnemonic::Sha1m,
+            0x4ea3cc41,
+            Inst {
+                mnemonic: Mnemonic::Sha1m,
+                rd: 1,
+                rn: 2,
+                rm: 3,
+            },
+        ),
+        (
+            Mnemonic::Sha1su0,
+            0x4ee3cc41,
+            Inst {
+                mnemonic: Mnemonic::Sha1su0,
+                rd: 1,
+                rn: 2,
+                rm: 3,
+            },
+        ),
+        (
+            Mnemonic::Sha1h,
+            0x6ea1f841,
+            Inst {
+                mnemonic: Mnemonic::Sha1h,
+                rd: 1,
+                rn: 2,
+                rm: 0,
+            },
+        ),
+        // fmla v1.4s, v2.4s, v2.s[0]
+        (
+            Mnemonic::Sha1su1,
+            0x4f821041,
+            Inst {
+                mnemonic: Mnemonic::Sha1su1,
+                rd: 1,
+                rn: 2,
+                rm: 0,
+            },
+        ),
+    ];
+    for (m, word, want) in cases {
+        let e = native_entry(m);
+        assert_eq!(word & e.match_mask, e.match_value, "{m}");
+        let new = lowering::native::reencode(e, word).unwrap();
+        assert_eq!(Inst::decode(new), Some(want), "{m}");
+    }
+    // fmla v1.4s, v2.4s, v3.s[0]: Rm != Rn is refused for SHA1SU1.
+    assert!(lowering::native::reencode(native_entry(Mnemonic::Sha1su1), 0x4f831041).is_err());
+    // Lane index 1 is not the placeholder.
+    assert!(lowering::native::reencode(native_entry(Mnemonic::Sha1su1), 0x4fa21041).is_err());
+    assert_eq!(PlaceholderField::Rm.get(0x4f931041), 19);
+}
+
+#[test]
+fn is_available_resolves_and_emits() {
+    // Its values (0 portable, 1 native per id) are checked end to end in the engine tests.
+    let isa = isa(false);
+    for mode in [Mode::Portable, Mode::Aarch64Native] {
+        let table = LoweringTable::sha1(mode).unwrap();
+        let id = table
+            .resolve("wasm_arm_neon", lowering::IS_AVAILABLE)
+            .unwrap();
+        assert_eq!(table.resolve("env", lowering::IS_AVAILABLE), None);
+        let f = function(&isa, |b, _| {
+            let k = b.ins().iconst(I32, 3);
+            let r = table.emit(id, b, &[k]).unwrap()[0];
+            b.ins().splat(I32X4, r)
+        });
+        assert_eq!(compile(&isa, &table, f).0, Verdict::Unchanged);
+    }
+}

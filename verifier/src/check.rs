@@ -1,0 +1,552 @@
+//! The pipeline driver: for each obligation, build (stage 1), normalise
+//! (stage 2), probe concretely, abstract (stage 3), encode (stage 4), solve
+//! (stage 5) and turn failures into counterexamples (stage 6).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use models::normalise::normalise;
+use models::{Bits, Domain, TermId, Terms};
+use serde::Serialize;
+
+use crate::abstraction::{Abstractor, Lemma};
+use crate::build::{self, Ctx, Input, Sides};
+use crate::counterexample::{self, differing_lanes, Counterexample, Value, VariantRef, SCHEMA};
+use crate::layer::Layer;
+use crate::obligation::{Kind, Obligation};
+use crate::smtlib;
+use crate::solver::{self, Answer, SolverChoice};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub solver: SolverChoice,
+    /// Per solver query.
+    pub timeout_ms: u64,
+    pub smt_dir: Option<PathBuf>,
+    /// Accept syntactic equality after normalisation without a solver.
+    pub fast_path: bool,
+    /// Normalise terms before abstraction and solving. Off, the solver sees
+    /// the models' terms as built: a cross-check of the normaliser.
+    pub normalise: bool,
+    /// Try structured and random inputs concretely before asking the solver.
+    pub probe: bool,
+    /// Where counterexamples are saved (None: not saved).
+    pub save_dir: Option<PathBuf>,
+    pub jobs: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Both sides normalise to the same term.
+    Syntactic,
+    /// The solver proved the abstracted query (with lemmas).
+    Abstracted,
+    /// The solver proved the direct query.
+    Direct,
+    /// Lane facts: unobserved lanes proved irrelevant, observed lanes witnessed.
+    LaneFact,
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Syntactic => "syntactic",
+            Method::Abstracted => "smt, compositional",
+            Method::Direct => "smt",
+            Method::LaneFact => "smt + witnesses",
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    Proved(Method),
+    Counterexample(Box<Counterexample>),
+    Unknown(String),
+    Error(String),
+}
+
+impl Verdict {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Proved(_) => "proved",
+            Verdict::Counterexample(_) => "counterexample",
+            Verdict::Unknown(_) => "unknown",
+            Verdict::Error(_) => "error",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Proved(m) => write!(f, "proved ({m})"),
+            Verdict::Counterexample(_) => f.write_str("counterexample"),
+            Verdict::Unknown(r) => write!(f, "unknown ({r})"),
+            Verdict::Error(e) => write!(f, "error: {e}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub id: String,
+    pub intrinsic: String,
+    pub kind: &'static str,
+    pub left: Layer,
+    pub right: Layer,
+    pub verdict: Verdict,
+    pub ms: f64,
+    pub saved: Option<PathBuf>,
+    /// Lemma ids a compositional proof relied on.
+    pub lemmas: Vec<String>,
+}
+
+/// An obligation's terms: both sides and their free inputs.
+struct Prepared {
+    terms: Terms,
+    inputs: Vec<Input>,
+    sides: Sides<TermId>,
+}
+
+fn prepare(ctx: &Ctx, ob: &Obligation, probe_lane: Option<u8>) -> Result<Prepared> {
+    let mut terms = Terms::new();
+    let intr = ctx.intrinsic(&ob.intrinsic)?;
+    let mut arm_out = None;
+    let mut arm_extra = Vec::new();
+    if let Kind::Refines {
+        right: Layer::Arm, ..
+    } = ob.kind
+    {
+        let path = ctx.trace_path(intr.instruction);
+        let trace = models::arm::read_trace(&path, &mut terms)
+            .with_context(|| format!("ARM semantics for {} (pass --isa-dir)", intr.instruction))?;
+        arm_extra = trace.undefined.clone();
+        arm_out = Some(trace.output.1);
+    }
+    let inputs = build::inputs(ctx, ob, &arm_extra)?;
+    let env: HashMap<String, TermId> = inputs
+        .iter()
+        .map(|i| (i.name.clone(), terms.var(&i.name, i.width)))
+        .collect();
+    let mut arm = |_: &mut Terms, _, _: &HashMap<String, TermId>| {
+        arm_out.ok_or_else(|| anyhow!("internal: no ARM trace loaded"))
+    };
+    let sides = build::build(&mut terms, ctx, ob, &env, &mut arm, probe_lane)?;
+    let (l, r) = sides.results();
+    let (wl, wr) = (terms.width(l), terms.width(r));
+    if wl != wr {
+        anyhow::bail!("layers produce values of different widths ({wl} and {wr} bits)");
+    }
+    Ok(Prepared {
+        terms,
+        inputs,
+        sides,
+    })
+}
+
+impl Prepared {
+    fn input_list(&self) -> Vec<(String, u32)> {
+        self.inputs
+            .iter()
+            .map(|i| (i.name.clone(), i.width))
+            .collect()
+    }
+
+    fn results(&self) -> (TermId, TermId) {
+        let (l, r) = self.sides.results();
+        (*l, *r)
+    }
+
+    /// Do the two sides differ on these inputs?
+    fn differs(&self, env: &HashMap<String, Bits>) -> Result<bool> {
+        let (l, r) = self.results();
+        let v = self.terms.eval(&[l, r], env).map_err(|e| anyhow!(e))?;
+        Ok(v[0] != v[1])
+    }
+
+    /// A solver model mentions only the inputs the query still depends on;
+    /// the others are irrelevant, so any value does: zero.
+    fn complete(&self, mut env: HashMap<String, Bits>) -> HashMap<String, Bits> {
+        for i in &self.inputs {
+            env.entry(i.name.clone()).or_insert(Bits::zero(i.width));
+        }
+        env
+    }
+
+    fn find_by_probing(&self, seed: u64) -> Result<Option<HashMap<String, Bits>>> {
+        for env in counterexample::probe_inputs(&self.input_list(), seed, 48) {
+            if self.differs(&env)? {
+                return Ok(Some(env));
+            }
+        }
+        Ok(None)
+    }
+
+    fn minimised(&self, env: HashMap<String, Bits>) -> HashMap<String, Bits> {
+        let inputs = self.input_list();
+        counterexample::minimise(&inputs, env, &mut |e| self.differs(e).unwrap_or(false))
+    }
+
+    fn counterexample(
+        &self,
+        ctx: &Ctx,
+        ob: &Obligation,
+        env: &HashMap<String, Bits>,
+        found_by: &str,
+    ) -> Result<Counterexample> {
+        let eval = |vals: &[build::Labelled<TermId>]| -> Result<Vec<Value>> {
+            let ids: Vec<TermId> = vals.iter().map(|v| v.value).collect();
+            let bits = self.terms.eval(&ids, env).map_err(|e| anyhow!(e))?;
+            Ok(vals
+                .iter()
+                .zip(bits)
+                .map(|(v, b)| Value::new(v.label.clone(), &b))
+                .collect())
+        };
+        let left_values = eval(&self.sides.left)?;
+        let right_values = eval(&self.sides.right)?;
+        let (a, b) = (
+            left_values.last().unwrap().bits().unwrap(),
+            right_values.last().unwrap().bits().unwrap(),
+        );
+        let (left, right) = ob.layers();
+        Ok(Counterexample {
+            schema: SCHEMA.to_string(),
+            family: ctx.spec.family.clone(),
+            obligation: ob.id.clone(),
+            intrinsic: ob.intrinsic.clone(),
+            kind: ob.kind_name().to_string(),
+            left,
+            right,
+            statement: ob.statement(ctx.spec),
+            variant: ctx.variant.map(|v| VariantRef {
+                path: v.path.display().to_string(),
+                description: v.description.clone(),
+            }),
+            found_by: found_by.to_string(),
+            inputs: self
+                .inputs
+                .iter()
+                .map(|i| Value::new(i.name.clone(), &env[&i.name]))
+                .collect(),
+            left_values,
+            right_values,
+            differing_lanes: differing_lanes(&a, &b),
+            note: None,
+        })
+    }
+}
+
+fn seed_of(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+fn write_query(opts: &Options, ob_id: &str, suffix: &str, q: &smtlib::Query) -> Result<()> {
+    if let Some(dir) = &opts.smt_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(format!("{}{suffix}.smt2", counterexample::slug(ob_id)));
+        std::fs::write(&path, q.file_text())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// What deciding `left == right` for all inputs found.
+enum Equality {
+    Equal(Method, Vec<Lemma>),
+    Differ(HashMap<String, Bits>, String),
+    Unknown(String),
+}
+
+fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equality> {
+    let (l, r) = p.results();
+    let (nl, nr) = if opts.normalise {
+        (normalise(&mut p.terms, l), normalise(&mut p.terms, r))
+    } else {
+        (l, r)
+    };
+    let mut abs = Abstractor::new(&mut p.terms);
+    let (al, ar) = (abs.run(nl), abs.run(nr));
+    let lemmas: Vec<Lemma> = abs.lemmas.values().cloned().collect();
+    let comment = format!("{ob_id}\nunsat = the layers are equal for all inputs");
+    let query = smtlib::inequivalence(&p.terms, al, ar, true, &comment);
+    write_query(opts, ob_id, "", &query)?;
+
+    if opts.fast_path && nl == nr {
+        return Ok(Equality::Equal(Method::Syntactic, vec![]));
+    }
+    if opts.probe {
+        if let Some(env) = p.find_by_probing(seed_of(ob_id))? {
+            return Ok(Equality::Differ(env, "probe".into()));
+        }
+    }
+    match solver::solve(opts.solver, &query, opts.timeout_ms)? {
+        Answer::Unsat => return Ok(Equality::Equal(Method::Abstracted, lemmas)),
+        Answer::Sat(env) if p.differs(&p.complete(env.clone()))? => {
+            return Ok(Equality::Differ(p.complete(env), opts.solver.name().into()))
+        }
+        // Spurious under the abstraction, or no answer: ask the direct question.
+        Answer::Sat(_) | Answer::Unknown(_) => {}
+    }
+    let direct = smtlib::inequivalence(&p.terms, nl, nr, false, &comment);
+    write_query(opts, ob_id, ".direct", &direct)?;
+    Ok(
+        match solver::solve(opts.solver, &direct, opts.timeout_ms)? {
+            Answer::Unsat => Equality::Equal(Method::Direct, vec![]),
+            Answer::Sat(env) if p.differs(&p.complete(env.clone()))? => {
+                Equality::Differ(p.complete(env), opts.solver.name().into())
+            }
+            Answer::Sat(_) => Equality::Unknown(format!(
+                "{} reported a model that does not reproduce concretely",
+                opts.solver.name()
+            )),
+            Answer::Unknown(reason) => Equality::Unknown(reason),
+        },
+    )
+}
+
+fn finish_cex(
+    ctx: &Ctx,
+    ob: &Obligation,
+    p: &Prepared,
+    env: HashMap<String, Bits>,
+    by: &str,
+) -> Result<Verdict> {
+    let env = p.minimised(env);
+    Ok(Verdict::Counterexample(Box::new(
+        p.counterexample(ctx, ob, &env, by)?,
+    )))
+}
+
+fn check_obligation(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<(Verdict, Vec<Lemma>)> {
+    let mut p = prepare(ctx, ob, None)?;
+    let (verdict, lemmas) = match decide_equal(&mut p, &ob.id, opts)? {
+        Equality::Equal(m, lemmas) => (Verdict::Proved(m), lemmas),
+        Equality::Differ(env, by) => {
+            let mut v = finish_cex(ctx, ob, &p, env, &by)?;
+            if let (Verdict::Counterexample(c), Kind::Lanes { param }) = (&mut v, &ob.kind) {
+                let intr = ctx.intrinsic(&ob.intrinsic)?;
+                let name = &intr.arguments[intr.engine.params[*param].from].name;
+                c.note = Some(format!(
+                    "`{name}` and `alt.{name}` agree in the lanes the spec says are observed, yet the results differ"
+                ));
+            }
+            return Ok((v, vec![]));
+        }
+        Equality::Unknown(r) => return Ok((Verdict::Unknown(r), vec![])),
+    };
+    // A lane fact also claims each listed lane matters: find a witness for each.
+    if let Kind::Lanes { param } = ob.kind {
+        let intr = ctx.intrinsic(&ob.intrinsic)?;
+        for &lane in &intr.engine.params[param].observes {
+            let mut probe = prepare(ctx, ob, Some(lane))?;
+            // A witness is a concrete demonstration, so testing may find it
+            // even when counterexamples must come from the solver.
+            let witness_opts = Options {
+                probe: true,
+                ..opts.clone()
+            };
+            match decide_equal(&mut probe, &format!("{} lane {lane} observed", ob.id), &witness_opts)? {
+                Equality::Differ(..) => {}
+                Equality::Equal(..) => {
+                    return Ok((
+                        Verdict::Error(format!(
+                            "the spec says lane {lane} is observed, but the result provably ignores it: \
+                             remove it from `observes` so the engine may use that"
+                        )),
+                        lemmas,
+                    ))
+                }
+                Equality::Unknown(r) => return Ok((Verdict::Unknown(format!("lane {lane}: {r}")), lemmas)),
+            }
+        }
+        return Ok((Verdict::Proved(Method::LaneFact), lemmas));
+    }
+    Ok((verdict, lemmas))
+}
+
+fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
+    let q = smtlib::lemma_query(lemma);
+    write_query(opts, &lemma.id(), "", &q)?;
+    Ok(match solver::solve(opts.solver, &q, opts.timeout_ms)? {
+        Answer::Unsat => Verdict::Proved(Method::Direct),
+        Answer::Unknown(r) => Verdict::Unknown(r),
+        Answer::Sat(env) => Verdict::Counterexample(Box::new(Counterexample {
+            schema: SCHEMA.into(),
+            family: String::new(),
+            obligation: lemma.id(),
+            intrinsic: "-".into(),
+            kind: "lemma".into(),
+            left: Layer::Engine,
+            right: Layer::Engine,
+            statement: format!(
+                "{} equals the definition of {}",
+                lemma.formula, lemma.function
+            ),
+            variant: None,
+            found_by: opts.solver.name().into(),
+            inputs: ["x", "y", "z"]
+                .iter()
+                .map(|n| Value::new(*n, &env[*n]))
+                .collect(),
+            left_values: vec![],
+            right_values: vec![],
+            differing_lanes: vec![],
+            note: None,
+        })),
+    })
+}
+
+/// An obligation's outcome and the lemmas its proof relied on.
+type Checked = (Outcome, Vec<Lemma>);
+
+/// Check `obligations` (and the lemmas their proofs use). `progress` is called
+/// as each finishes, with (done, total).
+pub fn run(
+    ctx: &Ctx,
+    obligations: &[Obligation],
+    opts: &Options,
+    progress: &(dyn Fn(&Outcome, usize, usize) + Sync),
+) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Checked>>> = Mutex::new(vec![None; obligations.len()]);
+    let total = obligations.len();
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= obligations.len() {
+                    break;
+                }
+                let ob = &obligations[i];
+                let start = Instant::now();
+                let (verdict, lemmas) = match check_obligation(ctx, ob, opts) {
+                    Ok(v) => v,
+                    Err(e) => (Verdict::Error(format!("{e:#}")), vec![]),
+                };
+                let (left, right) = ob.layers();
+                let mut out = Outcome {
+                    id: ob.id.clone(),
+                    intrinsic: ob.intrinsic.clone(),
+                    kind: ob.kind_name(),
+                    left,
+                    right,
+                    verdict,
+                    ms: start.elapsed().as_secs_f64() * 1e3,
+                    saved: None,
+                    lemmas: lemmas.iter().map(|l| l.id()).collect(),
+                };
+                save(&mut out, opts);
+                let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                progress(&out, n, total);
+                results.lock().unwrap()[i] = Some((out, lemmas));
+            });
+        }
+    });
+    let results: Vec<Checked> = results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.unwrap())
+        .collect();
+
+    // Each lemma once; a proof that relied on a lemma that fails is no proof.
+    let mut lemmas: BTreeMap<String, Lemma> = BTreeMap::new();
+    for (_, ls) in &results {
+        for l in ls {
+            lemmas.insert(l.id(), l.clone());
+        }
+    }
+    let mut outcomes: Vec<Outcome> = results.into_iter().map(|(o, _)| o).collect();
+    let mut failed = Vec::new();
+    for (id, lemma) in &lemmas {
+        let start = Instant::now();
+        let verdict = check_lemma(lemma, opts).unwrap_or_else(|e| Verdict::Error(format!("{e:#}")));
+        if !matches!(verdict, Verdict::Proved(_)) {
+            failed.push(id.clone());
+        }
+        let mut out = Outcome {
+            id: id.clone(),
+            intrinsic: "-".into(),
+            kind: "lemma",
+            left: Layer::Engine,
+            right: Layer::Engine,
+            verdict,
+            ms: start.elapsed().as_secs_f64() * 1e3,
+            saved: None,
+            lemmas: vec![],
+        };
+        save(&mut out, opts);
+        progress(&out, outcomes.len() + 1, total + lemmas.len());
+        outcomes.push(out);
+    }
+    for o in &mut outcomes {
+        if let Some(bad) = o.lemmas.iter().find(|l| failed.contains(l)) {
+            o.verdict = Verdict::Error(format!("the proof relies on `{bad}`, which does not hold"));
+        }
+    }
+    outcomes
+}
+
+fn save(out: &mut Outcome, opts: &Options) {
+    if let (Verdict::Counterexample(c), Some(dir)) = (&out.verdict, &opts.save_dir) {
+        match c.save(dir) {
+            Ok(p) => out.saved = Some(p),
+            Err(e) => {
+                out.verdict = Verdict::Error(format!("counterexample found but not saved: {e:#}"))
+            }
+        }
+    }
+}
+
+/// Evaluate both sides of `ob` concretely on `env` (for replay): labelled
+/// values of the left and right layer.
+pub fn evaluate(
+    ctx: &Ctx,
+    ob: &Obligation,
+    env: &HashMap<String, Bits>,
+) -> Result<(Vec<Value>, Vec<Value>)> {
+    let mut d = models::Concrete;
+    let mut arm = |_: &mut models::Concrete, m, env: &HashMap<String, Bits>| -> Result<Bits> {
+        let mut t = Terms::new();
+        let trace = models::arm::read_trace(&ctx.trace_path(m), &mut t)?;
+        let mut full = env.clone();
+        for u in &trace.undefined {
+            // ARM's `undefined` values are 128-bit inputs of the obligation.
+            full.entry(u.clone()).or_insert(Bits::zero(128));
+        }
+        Ok(t.eval(&[trace.output.1], &full).map_err(|e| anyhow!(e))?[0])
+    };
+    let sides = build::build(&mut d, ctx, ob, env, &mut arm, None)?;
+    let conv = |v: &[build::Labelled<Bits>]| {
+        v.iter()
+            .map(|l| Value::new(l.label.clone(), &l.value))
+            .collect()
+    };
+    Ok((conv(&sides.left), conv(&sides.right)))
+}
+
+/// Exit codes: 0 all proved, 1 counterexample, 3 unknown, 4 error
+/// (2 is clap's usage error). The most serious outcome wins.
+pub fn exit_code(outcomes: &[Outcome]) -> i32 {
+    let has = |n: &str| outcomes.iter().any(|o| o.verdict.name() == n);
+    if has("counterexample") {
+        1
+    } else if has("error") {
+        4
+    } else if has("unknown") {
+        3
+    } else {
+        0
+    }
+}

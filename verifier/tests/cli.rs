@@ -1,0 +1,259 @@
+//! The command line as users and CI drive it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn verifier(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_verifier"))
+        .args(args)
+        .env("HWWASM_ISA_DIR", root().join("../shared/isa/aarch64-sha1"))
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("verifier-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn check_sha1_proves_everything_and_reports_json() {
+    let out = verifier(&["check", "sha1", "--json", "--no-save"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let obligations = report["obligations"].as_array().unwrap();
+    // 6 intrinsics x 3 layer pairs, plus 15 lane facts.
+    assert_eq!(obligations.len(), 33);
+    for o in obligations {
+        assert_eq!(o["verdict"], "proved", "{o}");
+        for key in ["intrinsic", "left", "right", "milliseconds"] {
+            assert!(!o[key].is_null(), "{key} missing in {o}");
+        }
+    }
+    assert_eq!(report["summary"]["proved"], 33);
+    // Progress goes to stderr, one line per obligation.
+    assert!(stderr.contains("[33/33]"), "{stderr}");
+}
+
+#[test]
+fn filters_select_intrinsic_and_layer_pair() {
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "-i",
+        "vsha1h_u32",
+        "--layers",
+        "engine~aarch64",
+        "--json",
+        "--no-save",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let obs = report["obligations"].as_array().unwrap();
+    assert_eq!(obs.len(), 1);
+    assert_eq!(obs[0]["obligation"], "vsha1h_u32: engine ~ aarch64");
+}
+
+#[test]
+fn broken_case_exits_1_saves_and_replays() {
+    let dir = tmp("broken");
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--variant",
+        "tests/broken/sha1h-fills-all-lanes.toml",
+        "--counterexamples",
+        dir.to_str().unwrap(),
+        "-i",
+        "vsha1h_u32",
+    ]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("ERROR: value mismatch between layers"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Differing lanes: 1, 2, 3"), "{stdout}");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+
+    let show = verifier(&["show", file.to_str().unwrap()]);
+    assert_eq!(show.status.code(), Some(0));
+    assert!(text(&show).0.contains("Layer engine:"));
+
+    let replay = verifier(&["replay", file.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(1), "{}", text(&replay).0);
+    assert!(text(&replay).0.contains("STILL FAILS"));
+
+    // The same inputs against the correct models no longer fail.
+    let mut c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    c["variant"] = serde_json::Value::Null;
+    let fixed = dir.join("fixed.json");
+    std::fs::write(&fixed, c.to_string()).unwrap();
+    let replay = verifier(&["replay", fixed.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay).0);
+    assert!(text(&replay).0.contains("NO LONGER FAILS"));
+}
+
+#[test]
+fn eval_prints_each_layer_in_the_argument_format() {
+    let e = "00000000000000000000000000000001";
+    for layer in ["engine", "aarch64", "arm"] {
+        let out = verifier(&["eval", layer, "vsha1h_u32", e]);
+        assert_eq!(
+            text(&out).0.trim(),
+            "00000000000000000000000040000000",
+            "{layer}"
+        );
+    }
+    let out = verifier(&["eval", "c", "vsha1h_u32", "00000001"]);
+    assert_eq!(text(&out).0.trim(), "40000000");
+    // C layer with hash_e as u32, engine with hash_e splatted: same answer.
+    let abcd = "0123456789abcdeffedcba9876543210";
+    let wk = "00000000000000000000000000000000";
+    let c = verifier(&["eval", "c", "vsha1cq_u32", abcd, "f0e1d2c3", wk]);
+    let engine = verifier(&[
+        "eval",
+        "engine",
+        "vsha1cq_u32",
+        abcd,
+        "f0e1d2c3f0e1d2c3f0e1d2c3f0e1d2c3",
+        wk,
+    ]);
+    assert_eq!(text(&c).0, text(&engine).0);
+    assert_eq!(text(&c).0.trim().len(), 32);
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_4() {
+    let out = verifier(&["eval", "c", "vsha1cq_u32", "0123"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).1.contains("takes 3 arguments"));
+
+    let out = verifier(&["check", "sha1", "-i", "vsha1x_u32"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).1.contains("no intrinsic `vsha1x_u32`"));
+
+    let out = verifier(&["check", "nosuch"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).1.contains("unknown intrinsic family `nosuch`"));
+
+    let dir = tmp("badvariant");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "description = \"x\"\n[[spec_patch]]\nfind = \"not in the spec\"\nreplace = \"\"\n",
+    )
+    .unwrap();
+    let out = verifier(&["check", "sha1", "--variant", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).1.contains("does not occur"), "{}", text(&out).1);
+
+    let out = verifier(&["show", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).1.contains("is not a counterexample file"));
+
+    // A missing ARM trace directory is an error, never a pass.
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--isa-dir",
+        "/nonexistent",
+        "--layers",
+        "aarch64~arm",
+        "--no-save",
+    ]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).0.contains("/nonexistent"));
+
+    // Usage errors are clap's exit 2.
+    let out = verifier(&["check", "sha1", "--layers", "c~nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn smt_files_are_answered_the_same_by_z3_and_cvc5() {
+    let dir = tmp("smt");
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--no-save",
+        "--no-normalise",
+        "--smt-dir",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).0);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 33);
+    // Every abstracted query is unsat for both command-line solvers.
+    for f in files.iter().filter(|f| {
+        !f.to_string_lossy().contains("observed") && !f.to_string_lossy().contains(".direct")
+    }) {
+        for (solver, args) in [
+            ("z3", vec!["-smt2", "-T:60"]),
+            ("cvc5", vec!["--lang=smt2", "--tlimit=60000"]),
+        ] {
+            let o = Command::new(solver)
+                .args(&args)
+                .arg(f)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {solver} ({e}): run .ci/install-deps"));
+            let answer = String::from_utf8_lossy(&o.stdout);
+            let first = answer.lines().next().unwrap_or("");
+            // `unsat` for spurious-free abstractions; a `sat` abstraction is
+            // followed by a `.direct` file that must be unsat.
+            if first == "sat" {
+                let direct = f.with_file_name(
+                    f.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace(".smt2", ".direct.smt2"),
+                );
+                assert!(
+                    direct.exists(),
+                    "{solver}: {} is sat and has no direct query",
+                    f.display()
+                );
+            } else {
+                assert_eq!(first, "unsat", "{solver} on {}: {answer}", f.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn help_explains_layers_and_exit_codes() {
+    let out = verifier(&["--help"]);
+    let (s, _) = text(&out);
+    for needle in ["LAYERS", "aarch64 ~ arm", "EXIT CODES", "counterexample"] {
+        assert!(s.contains(needle), "--help lacks {needle}");
+    }
+    let out = verifier(&["list", "sha1"]);
+    assert!(text(&out)
+        .0
+        .contains("vsha1su1q_u32: lanes(w12_15) = {1,2,3}"));
+}
