@@ -27,7 +27,7 @@ need() {
 
 # Checked-in modules, described in c/prebuilt/README.md.
 PREBUILT=(sha1_kernel_imports sha1_kernel_fallback wrappers_imports wrappers_fallback
-          sha1_fallback_only broken_sha1h_all_lanes)
+          sha1_fallback_only broken_sha1h_all_lanes wrappers_broken_sha1h)
 
 FALLBACK_EXPORTS=(__intrinsic_vsha1cq_u32 __intrinsic_vsha1pq_u32 __intrinsic_vsha1mq_u32
                   __intrinsic_vsha1h_u32 __intrinsic_vsha1su0q_u32 __intrinsic_vsha1su1q_u32
@@ -59,6 +59,9 @@ build_wasm() {
     clang "${WASM_CFLAGS[@]}" -c "$C_DIR/fallback/sha1_fallback.c" -o "$obj/sha1_fallback.o"
     clang "${WASM_CFLAGS[@]}" -c "$ROOT/tests/broken/wasm/sha1h_all_lanes.c" \
         -o "$obj/sha1h_all_lanes.o"
+    # The fallbacks without SHA1H, so the broken SHA1H can be linked in its place.
+    clang "${WASM_CFLAGS[@]}" -DSHA1_FALLBACK_OMIT_SHA1H -c "$C_DIR/fallback/sha1_fallback.c" \
+        -o "$obj/sha1_fallback_no_sha1h.o"
 
     local kernel=("$obj/sha1_neon.o" "$obj/sha1_plain.o" "$obj/kat.o" "$obj/bench.o")
     mapfile -t kx < <(exports "${KERNEL_EXPORTS[@]}")
@@ -73,6 +76,9 @@ build_wasm() {
     clang "${WASM_LDFLAGS[@]}" "${fx[@]}" "$obj/sha1_fallback.o" -o "$o/sha1_fallback_only.wasm"
     clang "${WASM_LDFLAGS[@]}" -Wl,--export=__intrinsic_vsha1h_u32 "$obj/sha1h_all_lanes.o" \
         -o "$o/broken_sha1h_all_lanes.wasm"
+    # The C layer in fallback mode with the original report's SHA1H linked in.
+    clang "${WASM_LDFLAGS[@]}" "$obj/wrappers.o" "$obj/sha1_fallback_no_sha1h.o" \
+        "$obj/sha1h_all_lanes.o" -o "$o/wrappers_broken_sha1h.wasm"
     # Test harness, not prebuilt: engine intrinsics on random inputs.
     clang "${WASM_LDFLAGS[@]}" -Wl,--export=engine_vectors -Wl,--export=engine_vectors_count \
         "$obj/engine_vectors.o" -o "$o/engine_vectors_imports.wasm"

@@ -8,6 +8,7 @@ use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFunc
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use models::engine::engine_model;
+use models::mutation::{run_mutated, Mutation};
 use spec::Mnemonic;
 use target_lexicon::PointerWidth;
 
@@ -43,15 +44,37 @@ pub fn emit_portable(
             bail!("{mnemonic}: argument of type {ty} is not a 128-bit vector");
         }
     }
+    emit_portable_mutated(builder, mnemonic, args, &[])
+}
+
+/// [`emit_portable`] with planted bugs: the broken corpus uses this to produce
+/// genuinely wrong CLIF that the verifier must refute. The engine never calls it.
+pub fn emit_portable_mutated(
+    builder: &mut FunctionBuilder,
+    mnemonic: Mnemonic,
+    args: &[Value],
+    mutations: &[Mutation],
+) -> Result<Value> {
     let mut d = ClifDomain::new(builder);
     let params: Vec<_> = args.iter().map(|&a| d.wrap(a)).collect();
-    let r = engine_model(&mut d, mnemonic, &params);
+    let r = run_mutated(
+        &mut d,
+        mutations,
+        &params,
+        |md, p| Ok(engine_model(md, mnemonic, p)),
+        |v| v,
+    )?;
     Ok(d.as_i32x4(&r))
 }
 
 /// A standalone function `(i32x4 x arity) -> i32x4` whose body is exactly what
 /// [`emit_portable`] emits for `m`, for checking the lowering with a CLIF interpreter.
 pub fn portable_clif(mnemonic: Mnemonic) -> Function {
+    portable_clif_mutated(mnemonic, &[])
+}
+
+/// [`portable_clif`] with planted bugs (see [`emit_portable_mutated`]).
+pub fn portable_clif_mutated(mnemonic: Mnemonic, mutations: &[Mutation]) -> Function {
     let mut sig = Signature::new(CallConv::SystemV);
     for _ in 0..arity(mnemonic) {
         sig.params.push(AbiParam::new(I32X4));
@@ -66,7 +89,8 @@ pub fn portable_clif(mnemonic: Mnemonic) -> Function {
     b.switch_to_block(entry);
     b.seal_block(entry);
     let args = b.block_params(entry).to_vec();
-    let r = emit_portable(&mut b, mnemonic, &args).expect("arguments match the arity");
+    let r = emit_portable_mutated(&mut b, mnemonic, &args, mutations)
+        .expect("arguments match the arity");
     b.ins().return_(&[r]);
     b.finalize(TargetFrontendConfig {
         default_call_conv: CallConv::SystemV,

@@ -93,8 +93,13 @@ impl<'a> Normaliser<'a> {
                 let b = self.extract(n.args[1], hi, lo);
                 self.binary(op, a, b)
             }
-            // Low bits of add/sub/mul depend only on the low bits of the operands.
-            Op::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul)) if lo == 0 => {
+            // Low bits of add/sub/mul depend only on the low bits of the
+            // operands. Only for whole-lane truncations: pushing the extract of
+            // a rotation's low bits into a round's adder chain would fragment
+            // the boolean functions inside it.
+            Op::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul))
+                if lo == 0 && (hi + 1).is_multiple_of(32) =>
+            {
                 let a = self.extract(n.args[0], hi, 0);
                 let b = self.extract(n.args[1], hi, 0);
                 self.binary(op, a, b)
@@ -165,17 +170,40 @@ impl<'a> Normaliser<'a> {
     }
 
     /// Where to split a bitwise operation so each side is simpler: the low
-    /// boundary of a concat argument, or the first run boundary of a mixed constant.
+    /// boundary of a concat argument, or the first run boundary of a mixed
+    /// constant. Only at 32-bit lane boundaries, or where some argument has a
+    /// constant piece (shift-built rotations, masks), which then folds away:
+    /// splitting inside a lane would cut a SHA-1 boolean function over rotated
+    /// words into fragments that each side cuts differently.
     fn split_point(&self, args: &[TermId]) -> Option<u32> {
-        for &a in args {
+        let has_constant_piece = args.iter().any(|&a| {
             let n = self.t.node(a);
             match &n.op {
-                Op::Concat => return Some(self.t.node(n.args[1]).width),
+                Op::Const(_) => true,
+                Op::Concat => {
+                    let mut parts = Vec::new();
+                    self.parts(a, &mut parts);
+                    parts
+                        .iter()
+                        .any(|&p| matches!(self.t.node(p).op, Op::Const(_)))
+                }
+                _ => false,
+            }
+        });
+        for &a in args {
+            let n = self.t.node(a);
+            let k = match &n.op {
+                Op::Concat => Some(self.t.node(n.args[1]).width),
                 Op::Const(b) if !b.is_zero() && !b.is_ones() => {
                     let first = b.bit(0);
-                    return (1..b.width()).find(|&i| b.bit(i) != first);
+                    (1..b.width()).find(|&i| b.bit(i) != first)
                 }
-                _ => {}
+                _ => None,
+            };
+            if let Some(k) = k {
+                if k.is_multiple_of(32) || has_constant_piece {
+                    return Some(k);
+                }
             }
         }
         None
@@ -337,6 +365,20 @@ impl<'a> Normaliser<'a> {
             }
         }
         rest.sort();
+        // a + b = a | b when no bit is set in both. Compilers turn the OR of
+        // Choose's disjoint halves into an ADD and spread it over the round's
+        // adder chain; folding it back lets Choose be recognised again.
+        'again: for i in 0..rest.len() {
+            for j in i + 1..rest.len() {
+                if self.disjoint(rest[i], rest[j]) {
+                    let merged = self.bitwise(BinOp::Or, rest[i], rest[j]);
+                    rest.remove(j);
+                    rest[i] = merged;
+                    rest.sort();
+                    continue 'again;
+                }
+            }
+        }
         if !acc_const.is_zero() || rest.is_empty() {
             rest.push(self.konst(acc_const));
         }
@@ -345,6 +387,20 @@ impl<'a> Normaliser<'a> {
             acc = self.t.mk(Op::Bin(BinOp::Add), vec![acc, x]);
         }
         acc
+    }
+
+    /// Provably no common set bit: one has a conjunct `x`, the other `~x`.
+    fn disjoint(&self, a: TermId, b: TermId) -> bool {
+        let mut ca = Vec::new();
+        let mut cb = Vec::new();
+        self.flatten(Op::Bin(BinOp::And), a, &mut ca);
+        self.flatten(Op::Bin(BinOp::And), b, &mut cb);
+        let negates = |x: TermId, y: TermId| {
+            let n = self.t.node(x);
+            n.op == Op::Not && n.args[0] == y
+        };
+        ca.iter()
+            .any(|&x| cb.iter().any(|&y| negates(x, y) || negates(y, x)))
     }
 
     pub fn not(&mut self, a: TermId) -> TermId {
@@ -382,8 +438,23 @@ impl<'a> Normaliser<'a> {
         ) {
             return self.konst(crate::term::eval_bool3(tt, &a, &b, &c));
         }
-        self.t.mk(Op::Bool3(tt), vec![x, y, z])
+        // Fully symmetric functions (parity, majority): canonical argument order.
+        let mut args = vec![x, y, z];
+        if is_symmetric(tt) {
+            args.sort();
+        }
+        self.t.mk(Op::Bool3(tt), args)
     }
+}
+
+/// Does permuting the inputs leave the truth table unchanged?
+fn is_symmetric(tt: u8) -> bool {
+    let bit = |x: u8, y: u8, z: u8| tt >> (x << 2 | y << 1 | z) & 1;
+    (0..8u8).all(|i| {
+        let (x, y, z) = (i >> 2 & 1, i >> 1 & 1, i & 1);
+        let v = bit(x, y, z);
+        v == bit(y, x, z) && v == bit(x, z, y)
+    })
 }
 
 /// Normalise one term in place of the arena.
@@ -410,6 +481,8 @@ mod tests {
         Wide(Box<Recipe>, Box<Recipe>),
         Bool3(u8, Box<Recipe>, Box<Recipe>, Box<Recipe>),
         Ite(Box<Recipe>, Box<Recipe>, Box<Recipe>),
+        /// (x & y) + (~x & z) + w: Choose's halves added, as compilers emit it.
+        DisjointAdd(Box<Recipe>, Box<Recipe>, Box<Recipe>, Box<Recipe>),
     }
 
     fn recipe() -> impl Strategy<Value = Recipe> {
@@ -434,6 +507,7 @@ mod tests {
                 (b(), b()).prop_map(|(x, y)| Recipe::Wide(x, y)),
                 (any::<u8>(), b(), b(), b()).prop_map(|(t, x, y, z)| Recipe::Bool3(t, x, y, z)),
                 (b(), b(), b()).prop_map(|(c, x, y)| Recipe::Ite(c, x, y)),
+                (b(), b(), b(), b()).prop_map(|(x, y, z, w)| Recipe::DisjointAdd(x, y, z, w)),
             ]
         })
     }
@@ -489,6 +563,14 @@ mod tests {
                 let (x, y, z) = (build(t, x), build(t, y), build(t, z));
                 t.mk(Op::Bool3(*tt), vec![x, y, z])
             }
+            Recipe::DisjointAdd(x, y, z, w) => {
+                let (x, y, z, w) = (build(t, x), build(t, y), build(t, z), build(t, w));
+                let nx = t.not(&x);
+                let p = t.and(&x, &y);
+                let q = t.and(&z, &nx);
+                let s = t.add(&w, &q);
+                t.add(&s, &p)
+            }
             Recipe::Ite(c, x, y) => {
                 let c = build(t, c);
                 let c = t.extract(&c, 3, 3);
@@ -532,6 +614,33 @@ mod tests {
         );
         assert_eq!(a, b);
         assert_eq!(b, c);
+    }
+
+    #[test]
+    fn choose_added_as_disjoint_halves_becomes_bitwise() {
+        let mut t = Terms::new();
+        let (x, y, z, w) = (
+            t.var("x", 32),
+            t.var("y", 32),
+            t.var("z", 32),
+            t.var("w", 32),
+        );
+        let nx = t.not(&x);
+        let p = t.and(&x, &y);
+        let q = t.and(&nx, &z);
+        let added = t.add(&q, &w);
+        let added = t.add(&added, &p);
+        let ored = t.or(&p, &q);
+        let expected = t.add(&w, &ored);
+        assert_eq!(normalise(&mut t, added), normalise(&mut t, expected));
+    }
+
+    #[test]
+    fn symmetric_functions_are_recognised() {
+        use crate::domain::Bool3;
+        assert!(is_symmetric(Bool3::Majority.truth_table()));
+        assert!(is_symmetric(Bool3::Parity.truth_table()));
+        assert!(!is_symmetric(Bool3::Choose.truth_table()));
     }
 
     #[test]

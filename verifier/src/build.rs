@@ -4,18 +4,20 @@
 //! shows); the last one is what the obligation compares.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use models::aarch64::{execute, Inst, Mnemonic, RegFile};
 use models::acle::{self, decode_for};
 use models::engine::engine_model;
 use models::mutation::{run_mutated, Mutation};
+use models::wasm::{check_signature, run_export, EngineImports, NoImports, ValType, WasmModule};
 use models::{Bits, Domain};
 use serde::{Deserialize, Serialize};
-use spec::{Intrinsic, Spec};
+use spec::{CType, Intrinsic, Spec};
 
 use crate::layer::Layer;
+use crate::native::{self, NativePlan};
 use crate::obligation::{Kind, Obligation};
 use crate::variant::Variant;
 
@@ -45,11 +47,54 @@ impl<V> Sides<V> {
     }
 }
 
+/// A Wasm module the `wasm` layer runs, or why it could not be read.
+pub struct Loaded {
+    pub path: PathBuf,
+    pub module: std::result::Result<WasmModule, String>,
+}
+
+impl Loaded {
+    pub fn load(path: &Path) -> Loaded {
+        let module = std::fs::read(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|bytes| {
+                WasmModule::parse(&bytes).map_err(|e| format!("{}: {e:#}", path.display()))
+            });
+        Loaded {
+            path: path.to_path_buf(),
+            module,
+        }
+    }
+
+    fn get(&self) -> Result<&WasmModule> {
+        self.module.as_ref().map_err(|e| anyhow!("{e}"))
+    }
+}
+
+/// The Wasm builds the `wasm` layer checks: a C-layer build exporting
+/// `wrap_<intrinsic>` (engine intrinsics left as imports) and a fallback module.
+pub struct WasmInputs {
+    pub c_build: Loaded,
+    pub fallback: Loaded,
+}
+
+impl WasmInputs {
+    /// The checked-in builds (c/prebuilt), or the given files.
+    pub fn load(c_build: Option<&Path>, fallback: Option<&Path>) -> WasmInputs {
+        let prebuilt = crate::variant::repo_root().join("c/prebuilt");
+        WasmInputs {
+            c_build: Loaded::load(c_build.unwrap_or(&prebuilt.join("wrappers_imports.wasm"))),
+            fallback: Loaded::load(fallback.unwrap_or(&prebuilt.join("sha1_fallback_only.wasm"))),
+        }
+    }
+}
+
 /// Everything an obligation is built from.
 pub struct Ctx<'a> {
     pub spec: &'a Spec,
     pub variant: Option<&'a Variant>,
     pub isa_dir: PathBuf,
+    pub wasm: &'a WasmInputs,
 }
 
 impl Ctx<'_> {
@@ -63,6 +108,14 @@ impl Ctx<'_> {
         self.variant
             .map(|v| v.mutations_for(layer, intrinsic))
             .unwrap_or_default()
+    }
+
+    pub fn native_plan(&self, intr: &Intrinsic) -> Result<NativePlan> {
+        let planted = self
+            .variant
+            .map(|v| v.native_mutations(&intr.name))
+            .unwrap_or_default();
+        native::plan(intr, &planted)
     }
 
     /// ARM's trace for the instruction behind `intr`.
@@ -128,7 +181,7 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<In
     Ok(match ob.kind {
         Kind::Refines {
             left: Layer::C,
-            right: Layer::Engine,
+            right: Layer::Engine | Layer::Wasm,
         } => {
             let mut v: Vec<Input> = (0..intr.arguments.len())
                 .map(|i| input(intr.arguments[i].name.clone(), arg_width(intr, i)))
@@ -163,8 +216,35 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<In
             ));
             v
         }
+        Kind::Refines {
+            left: Layer::Wasm | Layer::Clif,
+            right: Layer::Engine,
+        }
+        | Kind::Forwarding { .. } => engine_params(),
+        Kind::Refines {
+            left: Layer::Native,
+            right: Layer::Engine,
+        } => {
+            let mut v = engine_params();
+            for r in ctx.native_plan(intr)?.touched {
+                v.push(input(format!("old.V{r}"), 128));
+            }
+            v
+        }
+        Kind::Effects => vec![],
         Kind::Refines { left, right } => bail!("no obligation between layers {left} and {right}"),
     })
+}
+
+fn engine_param_values<D: Domain>(
+    intr: &Intrinsic,
+    env: &HashMap<String, D::V>,
+) -> Result<Vec<D::V>> {
+    intr.engine
+        .params
+        .iter()
+        .map(|p| get::<D>(env, &intr.arguments[p.from].name))
+        .collect()
 }
 
 fn label<V>(label: impl Into<String>, value: V) -> Labelled<V> {
@@ -331,6 +411,143 @@ pub fn build<D: Domain>(
                 )],
             })
         }
+        Kind::Refines {
+            left: Layer::C,
+            right: Layer::Wasm,
+        } => {
+            let args: Vec<D::V> = intr
+                .arguments
+                .iter()
+                .map(|a| get::<D>(env, &a.name))
+                .collect::<Result<_>>()?;
+            let bg = background(d, env);
+            let c_muts = ctx.mutations(Layer::C, &intr.name);
+            let c = run_mutated(
+                d,
+                &c_muts,
+                &args,
+                |m, a| acle::c_model(m, intr, a, bg),
+                |v| v,
+            )?;
+            let module = ctx.wasm.c_build.get()?;
+            let export = format!("wrap_{}", intr.name);
+            let valtype = |t: CType| {
+                if t.is_vector() {
+                    ValType::V128
+                } else {
+                    ValType::I32
+                }
+            };
+            let params: Vec<ValType> = intr.arguments.iter().map(|a| valtype(a.ctype)).collect();
+            check_signature(module, &export, &params, &[valtype(intr.result_type())])
+                .with_context(|| format!("C-layer build {}", ctx.wasm.c_build.path.display()))?;
+            let out =
+                run_export(d, module, &export, &args, &mut EngineImports).with_context(|| {
+                    format!("running {export} of {}", ctx.wasm.c_build.path.display())
+                })?;
+            Ok(Sides {
+                left: vec![label(format!("{} result ({})", intr.name, intr.result), c)],
+                right: vec![label(format!("{export} result"), out[0].clone())],
+            })
+        }
+        Kind::Refines {
+            left: Layer::Wasm,
+            right: Layer::Engine,
+        } => {
+            let params = engine_param_values::<D>(intr, env)?;
+            let module = ctx.wasm.fallback.get()?;
+            let name = &intr.engine.name;
+            let v128s = vec![ValType::V128; params.len()];
+            check_signature(module, name, &v128s, &[ValType::V128])
+                .with_context(|| format!("fallback module {}", ctx.wasm.fallback.path.display()))?;
+            let out = run_export(d, module, name, &params, &mut NoImports).with_context(|| {
+                format!("running {name} of {}", ctx.wasm.fallback.path.display())
+            })?;
+            let e = engine_layer(d, ctx, intr, &params)?;
+            Ok(Sides {
+                left: vec![label(format!("fallback {name} result"), out[0].clone())],
+                right: vec![label(format!("{name} result"), e)],
+            })
+        }
+        Kind::Refines {
+            left: Layer::Clif,
+            right: Layer::Engine,
+        } => {
+            let params = engine_param_values::<D>(intr, env)?;
+            let muts = ctx.mutations(Layer::Clif, &intr.name);
+            let func = lowering::portable::portable_clif_mutated(intr.instruction, &muts);
+            let out = models::clif::run_function(d, &func, &params)
+                .context("running the portable lowering's CLIF")?;
+            let e = engine_layer(d, ctx, intr, &params)?;
+            Ok(Sides {
+                left: vec![label(
+                    format!(
+                        "portable CLIF ({} instructions) result",
+                        func.dfg.num_insts()
+                    ),
+                    out[0].clone(),
+                )],
+                right: vec![label(format!("{} result", intr.engine.name), e)],
+            })
+        }
+        Kind::Refines {
+            left: Layer::Native,
+            right: Layer::Engine,
+        } => {
+            let params = engine_param_values::<D>(intr, env)?;
+            let plan = ctx.native_plan(intr)?;
+            let mut regs = background(d, env);
+            for &(r, pi) in &plan.bindings {
+                regs.v[r as usize] = params[pi].clone();
+            }
+            let muts = ctx.mutations(Layer::Native, &intr.name);
+            let inst = plan.inst;
+            let out = run_mutated(
+                d,
+                &muts,
+                &[],
+                |md, _| {
+                    execute(md, inst, &mut regs);
+                    Ok(regs.v[plan.result_reg as usize].clone())
+                },
+                |v| v,
+            )?;
+            let e = engine_layer(d, ctx, intr, &params)?;
+            Ok(Sides {
+                left: vec![label(
+                    format!(
+                        "`{}` written over placeholder {:#010x} ({}): V{}",
+                        inst, plan.placeholder_word, plan.entry.placeholder_asm, plan.result_reg
+                    ),
+                    out,
+                )],
+                right: vec![label(format!("{} result", intr.engine.name), e)],
+            })
+        }
+        Kind::Forwarding { param } => {
+            let params = engine_param_values::<D>(intr, env)?;
+            let name = &intr.arguments[intr.engine.params[param].from].name;
+            let lane0 = d.lane(&params[param], 0, 32);
+            let broadcast = d.from_lanes(&[lane0.clone(), lane0.clone(), lane0.clone(), lane0]);
+            let mut as_program = params.clone();
+            as_program[param] = broadcast.clone();
+            let program = engine_layer(d, ctx, intr, &as_program)?;
+            let forwarded = engine_layer(d, ctx, intr, &params)?;
+            Ok(Sides {
+                left: vec![
+                    label(
+                        format!("splat(lane0({name})) as the program passes it"),
+                        broadcast,
+                    ),
+                    label(format!("{} result", intr.engine.name), program),
+                ],
+                right: vec![label(
+                    format!("{} result with `{name}` forwarded", intr.engine.name),
+                    forwarded,
+                )],
+            })
+        }
+        Kind::Effects => bail!("register effects are a table check, not a value comparison"),
         Kind::Lanes { param } => {
             let p = &intr.engine.params[param];
             let name = &intr.arguments[p.from].name;

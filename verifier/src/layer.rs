@@ -10,8 +10,14 @@ use serde::{Deserialize, Serialize};
 pub enum Layer {
     /// The ACLE C intrinsic: the instruction with arguments in the registers ACLE names.
     C,
+    /// Wasm as clang compiled it: the C intrinsic through wasm_arm_neon.h, or a fallback.
+    Wasm,
     /// The engine intrinsic (v128 in, v128 out) in the Wasm lane view.
     Engine,
+    /// The engine's portable lowering (A): CLIF, executed by the CLIF model.
+    Clif,
+    /// The engine's native lowering (D): the instruction word its post-pass writes.
+    Native,
     /// The project's AArch64 model: decoder + ARM pseudocode over a register file.
     Aarch64,
     /// ARM's semantics: the isla traces of ARM's Sail model.
@@ -19,12 +25,23 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub const ALL: [Layer; 4] = [Layer::C, Layer::Engine, Layer::Aarch64, Layer::Arm];
+    pub const ALL: [Layer; 7] = [
+        Layer::C,
+        Layer::Wasm,
+        Layer::Engine,
+        Layer::Clif,
+        Layer::Native,
+        Layer::Aarch64,
+        Layer::Arm,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Layer::C => "c",
+            Layer::Wasm => "wasm",
             Layer::Engine => "engine",
+            Layer::Clif => "clif",
+            Layer::Native => "native",
             Layer::Aarch64 => "aarch64",
             Layer::Arm => "arm",
         }
@@ -33,7 +50,14 @@ impl Layer {
     pub fn describe(self) -> &'static str {
         match self {
             Layer::C => "ACLE C intrinsic (arguments in the registers ACLE maps them to)",
+            Layer::Wasm => {
+                "Wasm as clang built it: C intrinsics through wasm_arm_neon.h, and the fallbacks"
+            }
             Layer::Engine => "engine intrinsic, v128 in / v128 out, Wasm lane view",
+            Layer::Clif => "the engine's portable lowering (A) as CLIF, run by the CLIF model",
+            Layer::Native => {
+                "the engine's native lowering (D): the word its post-pass writes, decoded"
+            }
             Layer::Aarch64 => "AArch64 model: decoder + ARM pseudocode over the register file",
             Layer::Arm => "ARM's Sail semantics (isla traces in shared/isa)",
         }

@@ -9,6 +9,7 @@ pub mod build;
 pub mod check;
 pub mod counterexample;
 pub mod layer;
+pub mod native;
 pub mod obligation;
 pub mod report;
 pub mod smtlib;

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use models::Bits;
-use verifier::build::{self, Ctx};
+use verifier::build::{self, Ctx, WasmInputs};
 use verifier::check::{self, Options, Verdict};
 use verifier::counterexample::{differing_lanes, lanes_text, Counterexample};
 use verifier::layer::Layer;
@@ -151,6 +151,12 @@ struct CheckArgs {
     /// Directory of ARM's traces (default: ../shared/isa/aarch64-sha1 next to the repository).
     #[arg(long)]
     isa_dir: Option<PathBuf>,
+    /// Check this fallback module (exports `__intrinsic_*`) instead of c/prebuilt's.
+    #[arg(long)]
+    fallback: Option<PathBuf>,
+    /// Check this C-layer build (exports `wrap_<intrinsic>`) instead of c/prebuilt's.
+    #[arg(long)]
+    c_build: Option<PathBuf>,
     /// No progress on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -244,10 +250,25 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
             a.family
         );
     }
+    let fallback = a
+        .fallback
+        .clone()
+        .or_else(|| variant.as_ref().and_then(|v| v.fallback.clone()));
+    let c_build = a
+        .c_build
+        .clone()
+        .or_else(|| variant.as_ref().and_then(|v| v.c_build.clone()));
+    for p in fallback.iter().chain(&c_build) {
+        if !p.exists() {
+            bail!("Wasm module {} does not exist", p.display());
+        }
+    }
+    let wasm = WasmInputs::load(c_build.as_deref(), fallback.as_deref());
     let ctx = Ctx {
         spec: &spec,
         variant: variant.as_ref(),
         isa_dir: a.isa_dir.clone().unwrap_or_else(default_isa_dir),
+        wasm: &wasm,
     };
     let opts = Options {
         solver: a.solver,
@@ -385,10 +406,12 @@ fn cmd_eval(
     let intr = spec
         .intrinsic(name)
         .ok_or_else(|| anyhow!("no intrinsic `{name}` in family `{family}`"))?;
+    let wasm = WasmInputs::load(None, None);
     let ctx = Ctx {
         spec: &spec,
         variant: variant.as_ref(),
         isa_dir: isa_dir.unwrap_or_else(default_isa_dir),
+        wasm: &wasm,
     };
     // Argument names and widths of the layer's interface.
     let interface: Vec<(String, u32)> = match layer {
@@ -424,6 +447,26 @@ fn cmd_eval(
     let mut d = models::Concrete;
     let zero_regs = || models::aarch64::RegFile::new(vec![Bits::zero(128); 32]);
     let result = match layer {
+        Layer::Wasm | Layer::Clif | Layer::Native => {
+            // Evaluate the layer's side of its obligation against the engine intrinsic.
+            let ob = obligation::Obligation {
+                id: format!("{name}: {layer} ~ engine"),
+                intrinsic: name.to_string(),
+                kind: obligation::Kind::Refines {
+                    left: layer,
+                    right: Layer::Engine,
+                },
+            };
+            let mut env = HashMap::new();
+            for i in build::inputs(&ctx, &ob, &[])? {
+                env.insert(i.name.clone(), Bits::zero(i.width));
+            }
+            for ((n, _), v) in interface.iter().zip(&values) {
+                env.insert(n.clone(), *v);
+            }
+            let (left, _) = check::evaluate(&ctx, &ob, &env)?;
+            left.last().unwrap().bits().unwrap()
+        }
         Layer::C => {
             // The C layer as the C API defines it (ACLE register mapping).
             let muts = variant
@@ -507,10 +550,15 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
         .into_iter()
         .find(|o| o.id == c.obligation)
         .ok_or_else(|| anyhow!("obligation `{}` no longer exists in the spec", c.obligation))?;
+    let wasm = WasmInputs::load(
+        variant.as_ref().and_then(|v| v.c_build.as_deref()),
+        variant.as_ref().and_then(|v| v.fallback.as_deref()),
+    );
     let ctx = Ctx {
         spec: &spec,
         variant: variant.as_ref(),
         isa_dir: isa_dir.unwrap_or_else(default_isa_dir),
+        wasm: &wasm,
     };
     let mut env = HashMap::new();
     for v in &c.inputs {

@@ -13,6 +13,10 @@ pub enum Kind {
     Refines { left: Layer, right: Layer },
     /// Engine param `param` is observed exactly in the lanes the spec lists.
     Lanes { param: usize },
+    /// The engine may pass `x` where the program passed `splat(lane0(x))`.
+    Forwarding { param: usize },
+    /// The native placeholder's register reads and writes cover the instruction's.
+    Effects,
 }
 
 #[derive(Clone, Debug)]
@@ -27,7 +31,8 @@ impl Obligation {
     pub fn layers(&self) -> (Layer, Layer) {
         match self.kind {
             Kind::Refines { left, right } => (left, right),
-            Kind::Lanes { .. } => (Layer::Engine, Layer::Engine),
+            Kind::Lanes { .. } | Kind::Forwarding { .. } => (Layer::Engine, Layer::Engine),
+            Kind::Effects => (Layer::Native, Layer::Aarch64),
         }
     }
 
@@ -35,6 +40,8 @@ impl Obligation {
         match self.kind {
             Kind::Refines { .. } => "refinement",
             Kind::Lanes { .. } => "lane-fact",
+            Kind::Forwarding { .. } => "forwarding",
+            Kind::Effects => "register-effects",
         }
     }
 
@@ -56,6 +63,30 @@ impl Obligation {
                 "the project's {} model equals ARM's Sail semantics for {:#010x}, for all register contents",
                 i.instruction, i.encoding
             ),
+            (Kind::Refines { left: Layer::C, right: Layer::Wasm }, Some(i)) => format!(
+                "{} as clang compiled it through wasm_arm_neon.h (export wrap_{}) equals its ACLE meaning",
+                i.name, i.name
+            ),
+            (Kind::Refines { left: Layer::Wasm, right: Layer::Engine }, Some(i)) => format!(
+                "the pure-Wasm fallback {} as compiled equals the engine intrinsic on the whole v128",
+                i.engine.name
+            ),
+            (Kind::Refines { left: Layer::Clif, right: Layer::Engine }, Some(i)) => format!(
+                "the CLIF the engine's portable lowering emits for {} equals the engine intrinsic",
+                i.engine.name
+            ),
+            (Kind::Refines { left: Layer::Native, right: Layer::Engine }, Some(i)) => format!(
+                "the {} word the engine's post-pass writes over its placeholder, decoded and read through the operand map, equals {}",
+                i.instruction, i.engine.name
+            ),
+            (Kind::Forwarding { param }, Some(i)) => format!(
+                "{} gives the same result for `{}` and for splat(lane 0 of `{}`), so the engine may drop the broadcast",
+                i.engine.name, i.arguments[i.engine.params[*param].from].name, i.arguments[i.engine.params[*param].from].name
+            ),
+            (Kind::Effects, Some(i)) => format!(
+                "the placeholder the engine emits for {} reads and writes a superset of the registers {} reads and writes",
+                i.engine.name, i.instruction
+            ),
             (Kind::Lanes { param }, Some(i)) => {
                 let p = &i.engine.params[*param];
                 format!(
@@ -73,7 +104,11 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
     let mut out = Vec::new();
     for i in &spec.intrinsics {
         for (left, right) in [
+            (Layer::C, Layer::Wasm),
             (Layer::C, Layer::Engine),
+            (Layer::Wasm, Layer::Engine),
+            (Layer::Clif, Layer::Engine),
+            (Layer::Native, Layer::Engine),
             (Layer::Engine, Layer::Aarch64),
             (Layer::Aarch64, Layer::Arm),
         ] {
@@ -96,6 +131,21 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
                 kind: Kind::Lanes { param: pi },
             });
         }
+        for (pi, p) in i.engine.params.iter().enumerate() {
+            // Exactly the params the engine's lowering forwards.
+            if p.observes == [0] {
+                out.push(Obligation {
+                    id: format!("{}: forward({})", i.name, i.arguments[p.from].name),
+                    intrinsic: i.name.clone(),
+                    kind: Kind::Forwarding { param: pi },
+                });
+            }
+        }
+        out.push(Obligation {
+            id: format!("{}: effects(native)", i.name),
+            intrinsic: i.name.clone(),
+            kind: Kind::Effects,
+        });
     }
     out
 }
@@ -107,12 +157,15 @@ pub struct LayerPair(pub Layer, pub Layer);
 impl std::str::FromStr for LayerPair {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        if s == "lanes" {
+        if s == "lanes" || s == "forward" {
             return Ok(LayerPair(Layer::Engine, Layer::Engine));
         }
-        let (a, b) = s
-            .split_once('~')
-            .ok_or_else(|| format!("`{s}` is not a layer pair like c~engine (or `lanes`)"))?;
+        if s == "effects" {
+            return Ok(LayerPair(Layer::Native, Layer::Aarch64));
+        }
+        let (a, b) = s.split_once('~').ok_or_else(|| {
+            format!("`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `effects`)")
+        })?;
         Ok(LayerPair(a.trim().parse()?, b.trim().parse()?))
     }
 }

@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use lowering::native::PlaceholderField;
 use models::mutation::Mutation;
 use models::Bool3;
 use serde::{Deserialize, Serialize};
-use spec::Spec;
+use spec::{Field, Spec};
 
 use crate::layer::Layer;
 
@@ -20,6 +21,12 @@ struct RawVariant {
     spec_patch: Vec<RawPatch>,
     #[serde(default)]
     mutation: Vec<RawMutation>,
+    /// A fallback module to check instead of the prebuilt one.
+    #[serde(default)]
+    fallback: Option<String>,
+    /// A C-layer build (exports `wrap_<intrinsic>`) to check instead of the prebuilt one.
+    #[serde(default)]
+    c_build: Option<String>,
     #[serde(default)]
     expect: Expect,
 }
@@ -48,6 +55,10 @@ struct RawMutation {
     lanes: Option<[u8; 4]>,
     #[serde(default)]
     params: Option<[usize; 2]>,
+    #[serde(default)]
+    fields: Option<[String; 2]>,
+    #[serde(default)]
+    field: Option<String>,
 }
 
 /// Verdicts a case must produce, by obligation id prefix.
@@ -62,11 +73,21 @@ pub struct Expect {
     pub error: Vec<String>,
 }
 
+/// A planted bug: in a model, or in the engine's native lowering table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Planted {
+    Model(Mutation),
+    /// The native operand map sends these two instruction fields to each other's registers.
+    SwapFields(Field, Field),
+    /// The native table forgets that the placeholder reads this field.
+    DropRead(PlaceholderField),
+}
+
 #[derive(Clone, Debug)]
 pub struct LayerMutation {
     pub layer: Layer,
     pub intrinsic: Option<String>,
-    pub mutation: Mutation,
+    pub planted: Planted,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +96,8 @@ pub struct Variant {
     pub description: String,
     pub patches: Vec<(String, String)>,
     pub mutations: Vec<LayerMutation>,
+    pub fallback: Option<PathBuf>,
+    pub c_build: Option<PathBuf>,
     pub expect: Expect,
 }
 
@@ -97,13 +120,30 @@ impl Variant {
                 .parse()
                 .map_err(|e: String| anyhow!(e))
                 .with_context(ctx)?;
-            let mutation = mutation(m).with_context(ctx)?;
+            let planted = planted(m).with_context(ctx)?;
+            let native_only = !matches!(planted, Planted::Model(_));
+            if native_only && layer != Layer::Native {
+                bail!("{}: `{}` mutations apply to layer `native`", ctx(), m.kind);
+            }
             mutations.push(LayerMutation {
                 layer,
                 intrinsic: m.intrinsic.clone(),
-                mutation,
+                planted,
             });
         }
+        // Module paths are relative to the case file's repository (or absolute).
+        let resolve = |p: &Option<String>| -> Result<Option<PathBuf>> {
+            let Some(p) = p else { return Ok(None) };
+            let candidates = [PathBuf::from(p), repo_root().join(p)];
+            candidates
+                .iter()
+                .find(|c| c.exists())
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| anyhow!("{}: module `{p}` does not exist", path.display()))
+        };
+        let fallback = resolve(&raw.fallback)?;
+        let c_build = resolve(&raw.c_build)?;
         Ok(Variant {
             path: path.to_path_buf(),
             description: raw.description,
@@ -113,6 +153,8 @@ impl Variant {
                 .map(|p| (p.find, p.replace))
                 .collect(),
             mutations,
+            fallback,
+            c_build,
             expect: raw.expect,
         })
     }
@@ -140,13 +182,72 @@ impl Variant {
             .with_context(|| format!("spec as patched by {}", self.path.display()))
     }
 
-    /// Mutations planted in `layer` for `intrinsic`.
-    pub fn mutations_for(&self, layer: Layer, intrinsic: &str) -> Vec<Mutation> {
+    fn planted_for<'a>(
+        &'a self,
+        layer: Layer,
+        intrinsic: &'a str,
+    ) -> impl Iterator<Item = &'a Planted> + 'a {
         self.mutations
             .iter()
-            .filter(|m| m.layer == layer && m.intrinsic.as_deref().is_none_or(|i| i == intrinsic))
-            .map(|m| m.mutation.clone())
+            .filter(move |m| {
+                m.layer == layer && m.intrinsic.as_deref().is_none_or(|i| i == intrinsic)
+            })
+            .map(|m| &m.planted)
+    }
+
+    /// Model mutations planted in `layer` for `intrinsic`.
+    pub fn mutations_for(&self, layer: Layer, intrinsic: &str) -> Vec<Mutation> {
+        self.planted_for(layer, intrinsic)
+            .filter_map(|p| match p {
+                Planted::Model(m) => Some(m.clone()),
+                _ => None,
+            })
             .collect()
+    }
+
+    /// Bugs planted in the native lowering table for `intrinsic`.
+    pub fn native_mutations(&self, intrinsic: &str) -> Vec<Planted> {
+        self.planted_for(Layer::Native, intrinsic)
+            .filter(|p| !matches!(p, Planted::Model(_)))
+            .cloned()
+            .collect()
+    }
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn field(s: &str) -> Result<Field> {
+    match s {
+        "Rd" => Ok(Field::Rd),
+        "Rn" => Ok(Field::Rn),
+        "Rm" => Ok(Field::Rm),
+        _ => bail!("`{s}` is not a register field (Rd, Rn, Rm)"),
+    }
+}
+
+fn planted(m: &RawMutation) -> Result<Planted> {
+    match m.kind.as_str() {
+        "swap-fields" => {
+            let [a, b] = m
+                .fields
+                .as_ref()
+                .ok_or_else(|| anyhow!("`swap-fields` needs `fields = [\"Rn\", \"Rm\"]`"))?;
+            Ok(Planted::SwapFields(field(a)?, field(b)?))
+        }
+        "drop-read" => {
+            let f = m
+                .field
+                .as_deref()
+                .ok_or_else(|| anyhow!("`drop-read` needs `field`"))?;
+            Ok(Planted::DropRead(match field(f)? {
+                Field::Rd => PlaceholderField::Rd,
+                Field::Rn => PlaceholderField::Rn,
+                Field::Rm => PlaceholderField::Rm,
+            }))
+        }
+        _ => mutation(m).map(Planted::Model),
     }
 }
 
@@ -184,7 +285,8 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
             Mutation::SwapParams(a, b)
         }
         other => bail!(
-            "unknown mutation kind `{other}` (rotate, bool3, permute-param, permute-result, swap-params)"
+            "unknown mutation kind `{other}` (rotate, bool3, permute-param, permute-result, swap-params, \
+             swap-fields, drop-read)"
         ),
     })
 }

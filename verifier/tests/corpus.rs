@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use verifier::build::Ctx;
+use verifier::build::{Ctx, WasmInputs};
 use verifier::check::{self, Options, Verdict};
 use verifier::counterexample::Counterexample;
 use verifier::obligation;
@@ -50,10 +50,12 @@ fn run_case(path: &Path, probe: bool, save: &Path) -> Vec<check::Outcome> {
     let base = spec::load_family("sha1").unwrap();
     let variant = Variant::load(path).unwrap();
     let spec = variant.apply_to_spec(&base).unwrap();
+    let wasm = WasmInputs::load(variant.c_build.as_deref(), variant.fallback.as_deref());
     let ctx = Ctx {
         spec: &spec,
         variant: Some(&variant),
         isa_dir: isa_dir(),
+        wasm: &wasm,
     };
     check::run(
         &ctx,
@@ -179,10 +181,12 @@ fn replay_fails(c: &Counterexample) -> bool {
         .into_iter()
         .find(|o| o.id == c.obligation)
         .unwrap();
+    let wasm = WasmInputs::load(variant.c_build.as_deref(), variant.fallback.as_deref());
     let ctx = Ctx {
         spec: &spec,
         variant: Some(&variant),
         isa_dir: isa_dir(),
+        wasm: &wasm,
     };
     let env: HashMap<_, _> = c
         .inputs

@@ -1,0 +1,148 @@
+//! The native lowering (D) as the verifier checks it. The engine emits a
+//! placeholder instruction, lets Cranelift allocate its registers, then its
+//! post-pass rewrites the word into the SHA-1 instruction through the table's
+//! operand map. Here: choose registers for the placeholder, run the engine's
+//! own re-encoding on that word, decode the result with the models' decoder,
+//! and bind the engine params to registers the way the placeholder does.
+
+use anyhow::{anyhow, Result};
+use lowering::native::{native_entry, reencode, Access, NativeEntry, PlaceholderField};
+use models::aarch64::Inst;
+use spec::{Field, Intrinsic};
+
+use crate::variant::Planted;
+
+/// Registers given to the placeholder's fields: distinct, and not the
+/// registers the spec's own instruction word uses.
+const REGS: [(PlaceholderField, u8); 3] = [
+    (PlaceholderField::Rd, 5),
+    (PlaceholderField::Rn, 7),
+    (PlaceholderField::Rm, 9),
+];
+
+#[derive(Clone, Debug)]
+pub struct NativePlan {
+    pub entry: NativeEntry,
+    pub placeholder_word: u32,
+    /// What the engine writes.
+    pub word: u32,
+    pub inst: Inst,
+    /// (register, engine param) for every register the placeholder reads a param from.
+    pub bindings: Vec<(u8, usize)>,
+    /// Registers whose prior contents are free inputs.
+    pub touched: Vec<u8>,
+    /// Where the engine reads the result: the placeholder's destination.
+    pub result_reg: u8,
+}
+
+fn leak<T>(v: Vec<T>) -> &'static [T] {
+    Box::leak(v.into_boxed_slice())
+}
+
+/// The table row for `intr`, with any planted bugs.
+pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> NativeEntry {
+    let mut e = native_entry(intr.instruction).clone();
+    for p in planted {
+        match p {
+            Planted::SwapFields(a, b) => {
+                let swapped: Vec<_> = e
+                    .operand_map
+                    .iter()
+                    .map(|&(pf, f)| {
+                        let f = if f == *a {
+                            *b
+                        } else if f == *b {
+                            *a
+                        } else {
+                            f
+                        };
+                        (pf, f)
+                    })
+                    .collect();
+                e.operand_map = leak(swapped);
+            }
+            Planted::DropRead(pf) => {
+                let reads: Vec<Access<PlaceholderField>> = e
+                    .placeholder_effects
+                    .reads
+                    .iter()
+                    .copied()
+                    .filter(|a| a.field != *pf)
+                    .collect();
+                e.placeholder_effects.reads = leak(reads);
+            }
+            Planted::Model(_) => {}
+        }
+    }
+    e
+}
+
+fn as_field(pf: PlaceholderField) -> Field {
+    match pf {
+        PlaceholderField::Rd => Field::Rd,
+        PlaceholderField::Rn => Field::Rn,
+        PlaceholderField::Rm => Field::Rm,
+    }
+}
+
+pub fn plan(intr: &Intrinsic, planted: &[Planted]) -> Result<NativePlan> {
+    let entry = entry_with(intr, planted);
+    let mut regs: Vec<(PlaceholderField, u8)> = REGS.to_vec();
+    for (a, b) in entry.same_register {
+        let r = REGS.iter().find(|(f, _)| f == a).unwrap().1;
+        for slot in regs.iter_mut() {
+            if slot.0 == *b {
+                slot.1 = r;
+            }
+        }
+    }
+    let reg = |pf: PlaceholderField| regs.iter().find(|(f, _)| *f == pf).unwrap().1;
+    let effects = entry.placeholder_effects;
+    let mut fields: Vec<PlaceholderField> = effects
+        .reads
+        .iter()
+        .chain(effects.writes)
+        .map(|a| a.field)
+        .collect();
+    fields.extend(entry.operand_map.iter().map(|(pf, _)| *pf));
+    fields.sort_by_key(|f| f.shift());
+    fields.dedup();
+    let mut placeholder_word = entry.match_value;
+    for f in &fields {
+        placeholder_word |= (reg(*f) as u32) << f.shift();
+    }
+    let word = reencode(&entry, placeholder_word)
+        .map_err(|e| anyhow!("the engine's re-encoding failed: {e}"))?;
+    let inst = Inst::decode(word).ok_or_else(|| {
+        anyhow!("the engine writes {word:#010x}, which the models' decoder does not recognise")
+    })?;
+    // The placeholder's operand in field F is the engine param bound to F
+    // (see `lowering::table`: the CLIF operands are named by the fields).
+    let mut bindings = Vec::new();
+    for a in effects.reads {
+        if let Some(pi) = intr
+            .engine
+            .params
+            .iter()
+            .position(|p| p.field == as_field(a.field))
+        {
+            bindings.push((reg(a.field), pi));
+        }
+    }
+    let mut touched: Vec<u8> = fields.iter().map(|f| reg(*f)).collect();
+    touched.extend([inst.rd, inst.rn]);
+    if inst.has_rm() {
+        touched.push(inst.rm);
+    }
+    touched.sort();
+    touched.dedup();
+    Ok(NativePlan {
+        result_reg: reg(PlaceholderField::Rd),
+        entry,
+        placeholder_word,
+        word,
+        inst,
+        bindings,
+        touched,
+    })
+}
