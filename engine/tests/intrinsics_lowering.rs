@@ -28,8 +28,11 @@ fn have_aarch64_tools() -> bool {
     if ok("aarch64-linux-gnu-gcc") && ok("qemu-aarch64") {
         return true;
     }
-    eprintln!("skipping: aarch64-linux-gnu-gcc or qemu-aarch64 missing");
-    false
+    // A missing tool fails the test: a skipped check must not look like a pass.
+    panic!(
+        "aarch64-linux-gnu-gcc or qemu-aarch64 missing: run .ci/install-deps \
+         (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
+    )
 }
 
 /// Compile `wasm` for aarch64 with `mode` (native: portable fallback), returning the object

@@ -52,6 +52,35 @@ impl<D: Domain> Domain for Mutant<'_, D> {
     fn as_const(&self, v: &D::V) -> Option<Bits> {
         self.inner.as_const(v)
     }
+    // Every other overridable method is forwarded too: a backend's fast paths
+    // (e.g. CLIF lane moves) must survive the wrapper.
+    fn lit(&mut self, width: u32, v: u128) -> D::V {
+        self.inner.lit(width, v)
+    }
+    fn add(&mut self, a: &D::V, b: &D::V) -> D::V {
+        self.inner.add(a, b)
+    }
+    fn and(&mut self, a: &D::V, b: &D::V) -> D::V {
+        self.inner.and(a, b)
+    }
+    fn or(&mut self, a: &D::V, b: &D::V) -> D::V {
+        self.inner.or(a, b)
+    }
+    fn xor(&mut self, a: &D::V, b: &D::V) -> D::V {
+        self.inner.xor(a, b)
+    }
+    fn zext(&mut self, v: &D::V, to: u32) -> D::V {
+        self.inner.zext(v, to)
+    }
+    fn lshr_const(&mut self, v: &D::V, n: u32) -> D::V {
+        self.inner.lshr_const(v, n)
+    }
+    fn lane(&mut self, v: &D::V, i: u32, width: u32) -> D::V {
+        self.inner.lane(v, i, width)
+    }
+    fn from_lanes(&mut self, lanes: &[D::V]) -> D::V {
+        self.inner.from_lanes(lanes)
+    }
     fn rotl(&mut self, v: &D::V, n: u32) -> D::V {
         let mut n = n;
         if self.inner.width(v) == 32 {

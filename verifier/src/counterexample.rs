@@ -130,13 +130,29 @@ impl Counterexample {
         if let Some(n) = &self.note {
             let _ = writeln!(s, "  {n}");
         }
-        let width = |vals: &[Value]| vals.iter().map(|v| v.name.len()).max().unwrap_or(0);
+        // Long labels go on a line of their own so the values stay aligned.
+        const MAX_NAME: usize = 32;
+        let width = |vals: &[Value]| {
+            vals.iter()
+                .map(|v| v.name.len())
+                .filter(|&l| l <= MAX_NAME)
+                .max()
+                .unwrap_or(0)
+        };
         let w = width(&self.inputs)
             .max(width(&self.left_values))
             .max(width(&self.right_values));
+        let line = |s: &mut String, name: &str, v: &Value| {
+            if name.len() > w {
+                let _ = writeln!(s, "  {name}");
+                let _ = writeln!(s, "  {:w$} = {}", "", lanes_text(&v.hex, v.width));
+            } else {
+                let _ = writeln!(s, "  {name:w$} = {}", lanes_text(&v.hex, v.width));
+            }
+        };
         let _ = writeln!(s, "\nExample (128-bit values as lanes 3 2 1 0):");
         for v in &self.inputs {
-            let _ = writeln!(s, "  {:w$} = {}", v.name, lanes_text(&v.hex, v.width));
+            line(&mut s, &v.name, v);
         }
         for (layer, vals) in [
             (self.left, &self.left_values),
@@ -144,7 +160,7 @@ impl Counterexample {
         ] {
             let _ = writeln!(s, "\nLayer {layer}:");
             for (i, v) in vals.iter().enumerate() {
-                let _ = writeln!(s, "  {:w$} = {}", v.name, lanes_text(&v.hex, v.width));
+                line(&mut s, &v.name, v);
                 if i + 1 == vals.len() {
                     let m = marker(v.width, &self.differing_lanes);
                     if !m.trim().is_empty() {

@@ -332,3 +332,32 @@ fn user_modules_are_checked_and_bad_ones_named() {
     assert_eq!(out.status.code(), Some(4));
     assert!(text(&out).1.contains("/nonexistent.wasm"));
 }
+
+#[test]
+fn checked_in_example_counterexamples_show_and_still_fail_on_replay() {
+    let dir = root().join("counterexamples/examples");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let p = path.to_str().unwrap();
+        let show = verifier(&["show", p]);
+        assert_eq!(show.status.code(), Some(0), "show {p}");
+        assert!(text(&show).0.contains("ERROR:"), "{p}");
+        let replay = verifier(&["replay", p]);
+        assert_eq!(
+            replay.status.code(),
+            Some(1),
+            "replay {p}: {}",
+            text(&replay).0
+        );
+        n += 1;
+    }
+    assert!(
+        n >= 5,
+        "expected example counterexamples in {}",
+        dir.display()
+    );
+}

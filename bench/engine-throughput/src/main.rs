@@ -83,7 +83,10 @@ fn throughput(wasm_path: &str, export: &str, blocks: u32, reps: u32, runs: usize
     for _ in 0..runs {
         let c0 = thread_cpu_ns();
         let t0 = Instant::now();
-        let r = one_i32(inst.call(export, &args).map_err(|e| anyhow!("{export}: {e}"))?)?;
+        let r = one_i32(
+            inst.call(export, &args)
+                .map_err(|e| anyhow!("{export}: {e}"))?,
+        )?;
         let wall = t0.elapsed().as_secs_f64();
         let cpu = match (c0, thread_cpu_ns()) {
             (Some(a), Some(b)) if b > a => (b - a) as f64 * 1e-9,
