@@ -27,6 +27,22 @@ const SHA2_FIXED: u32 = 0x5e28_0800;
 const SHA2_MASK: u32 = 0xffff_0c00;
 
 impl Inst {
+    /// `m` with Rd=0, Rn=1, Rm=2 (Rm=0 for the two-register forms): the words
+    /// ARM's traces in shared/isa were made for.
+    pub fn canonical(m: Mnemonic) -> Inst {
+        let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
+            0
+        } else {
+            2
+        };
+        Inst {
+            mnemonic: m,
+            rd: 0,
+            rn: 1,
+            rm,
+        }
+    }
+
     pub fn has_rm(&self) -> bool {
         !matches!(self.mnemonic, Mnemonic::Sha1h | Mnemonic::Sha1su1)
     }

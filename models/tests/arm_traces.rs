@@ -17,17 +17,7 @@ fn trace_path(m: Mnemonic) -> PathBuf {
 }
 
 fn inst(m: Mnemonic) -> Inst {
-    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
-        0
-    } else {
-        2
-    };
-    Inst {
-        mnemonic: m,
-        rd: 0,
-        rn: 1,
-        rm,
-    }
+    Inst::canonical(m)
 }
 
 fn model_output<D: Domain<V = models::TermId>>(

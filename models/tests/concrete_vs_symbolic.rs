@@ -10,17 +10,7 @@ use models::{acle, Bits, Concrete, Terms};
 use proptest::prelude::*;
 
 fn inst(m: Mnemonic) -> Inst {
-    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
-        0
-    } else {
-        2
-    };
-    Inst {
-        mnemonic: m,
-        rd: 0,
-        rn: 1,
-        rm,
-    }
+    Inst::canonical(m)
 }
 
 fn mnemonic() -> impl Strategy<Value = Mnemonic> {

@@ -125,19 +125,9 @@ impl Ctx<'_> {
     }
 }
 
-/// The instruction word ARM's trace was produced for: Rd=0, Rn=1, Rm=2.
+/// The instruction word ARM's trace was produced for.
 pub fn trace_inst(m: Mnemonic) -> Inst {
-    let rm = if matches!(m, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
-        0
-    } else {
-        2
-    };
-    Inst {
-        mnemonic: m,
-        rd: 0,
-        rn: 1,
-        rm,
-    }
+    Inst::canonical(m)
 }
 
 fn arg_width(intr: &Intrinsic, i: usize) -> u32 {
@@ -236,6 +226,24 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<In
     })
 }
 
+/// The C arguments and the C layer's (ACLE) result, with any planted bugs.
+fn c_layer<D: Domain>(
+    d: &mut D,
+    ctx: &Ctx,
+    intr: &Intrinsic,
+    env: &HashMap<String, D::V>,
+) -> Result<(Vec<D::V>, D::V)> {
+    let args: Vec<D::V> = intr
+        .arguments
+        .iter()
+        .map(|a| get::<D>(env, &a.name))
+        .collect::<Result<_>>()?;
+    let bg = background(d, env);
+    let muts = ctx.mutations(Layer::C, &intr.name);
+    let c = run_mutated(d, &muts, &args, |m, a| acle::c_model(m, intr, a, bg), |v| v)?;
+    Ok((args, c))
+}
+
 fn engine_param_values<D: Domain>(
     intr: &Intrinsic,
     env: &HashMap<String, D::V>,
@@ -309,20 +317,7 @@ pub fn build<D: Domain>(
             left: Layer::C,
             right: Layer::Engine,
         } => {
-            let args: Vec<D::V> = intr
-                .arguments
-                .iter()
-                .map(|a| get::<D>(env, &a.name))
-                .collect::<Result<_>>()?;
-            let bg = background(d, env);
-            let c_muts = ctx.mutations(Layer::C, &intr.name);
-            let c = run_mutated(
-                d,
-                &c_muts,
-                &args,
-                |m, a| acle::c_model(m, intr, a, bg),
-                |v| v,
-            )?;
+            let (args, c) = c_layer(d, ctx, intr, env)?;
             let params = acle::engine_params(d, intr, &args);
             let mut right: Vec<Labelled<D::V>> = intr
                 .engine
@@ -415,20 +410,7 @@ pub fn build<D: Domain>(
             left: Layer::C,
             right: Layer::Wasm,
         } => {
-            let args: Vec<D::V> = intr
-                .arguments
-                .iter()
-                .map(|a| get::<D>(env, &a.name))
-                .collect::<Result<_>>()?;
-            let bg = background(d, env);
-            let c_muts = ctx.mutations(Layer::C, &intr.name);
-            let c = run_mutated(
-                d,
-                &c_muts,
-                &args,
-                |m, a| acle::c_model(m, intr, a, bg),
-                |v| v,
-            )?;
+            let (args, c) = c_layer(d, ctx, intr, env)?;
             let module = ctx.wasm.c_build.get()?;
             let export = format!("wrap_{}", intr.name);
             let valtype = |t: CType| {
