@@ -13,6 +13,8 @@ use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData,
 use cranelift_frontend::FunctionBuilder;
 use models::{BinOp, Bits, Domain};
 
+use crate::table::known_lane32;
+
 /// A CLIF value with its bit-vector width (and its value, if known to be constant).
 #[derive(Clone, Debug)]
 pub struct ClifValue {
@@ -194,6 +196,11 @@ impl Domain for ClifDomain<'_, '_> {
         }
         // Aligned lanes of a 128-bit value: one lane move, no I128 arithmetic.
         if v.width == 128 && (w == 32 || w == 64) && lo.is_multiple_of(w) {
+            if w == 32 {
+                if let Some(x) = known_lane32(&self.builder.func.dfg, v.value, (lo / 32) as u8) {
+                    return self.mk(x, 32);
+                }
+            }
             let vty = if w == 32 { I32X4 } else { I64X2 };
             let vec = if self.ty(v.value) == vty {
                 v.value

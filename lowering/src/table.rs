@@ -199,7 +199,7 @@ impl LoweringTable {
 }
 
 /// Strip little-endian vector-to-vector bitcasts (free, and they keep bits 31:0 in place).
-fn peel_bitcasts(dfg: &DataFlowGraph, mut v: Value) -> Value {
+pub(crate) fn peel_bitcasts(dfg: &DataFlowGraph, mut v: Value) -> Value {
     while let ValueDef::Result(inst, _) = dfg.value_def(v) {
         match dfg.insts[inst] {
             InstructionData::LoadNoOffset {
@@ -216,6 +216,42 @@ fn peel_bitcasts(dfg: &DataFlowGraph, mut v: Value) -> Value {
         }
     }
     v
+}
+
+/// The i32 value that is 32-bit lane `lane` of the 128-bit vector `v`, when `v` was built
+/// from lanes (`insertlane`, `scalar_to_vector`, `splat` on `i32x4`, through little-endian
+/// bitcasts). Consecutive intrinsics then pass lanes in scalar registers instead of moving
+/// them through a vector and back; lane identity makes this exact.
+pub(crate) fn known_lane32(dfg: &DataFlowGraph, v: Value, lane: u8) -> Option<Value> {
+    let v = peel_bitcasts(dfg, v);
+    if dfg.value_type(v) != I32X4 {
+        return None;
+    }
+    let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+        return None;
+    };
+    match dfg.insts[inst] {
+        InstructionData::TernaryImm8 {
+            opcode: Opcode::Insertlane,
+            args: [base, x],
+            imm,
+        } => {
+            if imm == lane {
+                Some(x)
+            } else {
+                known_lane32(dfg, base, lane)
+            }
+        }
+        InstructionData::Unary {
+            opcode: Opcode::ScalarToVector,
+            arg,
+        } if lane == 0 => Some(arg),
+        InstructionData::Unary {
+            opcode: Opcode::Splat,
+            arg,
+        } => Some(arg),
+        _ => None,
+    }
 }
 
 /// If lane 0 (bits 31:0) of `v` is provably bits 31:0 of another vector `x` because `v` is

@@ -24,12 +24,14 @@ pub fn engine_model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V 
             let mut e = d.lane(&params[1], 0, 32);
             let wk = lanes(d, &params[2]);
             for w in &wk {
-                // T = ROTL5(a) + f(b, c, d) + e + W[t]
-                let rot_a = d.rotl(&a, 5);
+                // T = ROTL5(a) + f(b, c, d) + e + W[t], summed oldest inputs
+                // first: generated code (the engine's portable lowering) then
+                // has a two-operation critical path per round, not four.
                 let fb = d.bool3(f, &b, &c, &dd);
-                let t = d.add(&rot_a, &fb);
-                let t = d.add(&t, &e);
-                let t = d.add(&t, w);
+                let ew = d.add(&e, w);
+                let t = d.add(&ew, &fb);
+                let rot_a = d.rotl(&a, 5);
+                let t = d.add(&t, &rot_a);
                 e = dd;
                 dd = c;
                 c = d.rotl(&b, 30);
