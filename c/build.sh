@@ -27,7 +27,8 @@ need() {
 
 # Checked-in modules, described in c/prebuilt/README.md.
 PREBUILT=(sha1_kernel_imports sha1_kernel_fallback wrappers_imports wrappers_fallback
-          sha1_fallback_only broken_sha1h_all_lanes wrappers_broken_sha1h)
+          sha1_fallback_only broken_sha1h_all_lanes wrappers_broken_sha1h
+          broken_c_layer_hash_e_in_lane1)
 
 FALLBACK_EXPORTS=(__intrinsic_vsha1cq_u32 __intrinsic_vsha1pq_u32 __intrinsic_vsha1mq_u32
                   __intrinsic_vsha1h_u32 __intrinsic_vsha1su0q_u32 __intrinsic_vsha1su1q_u32
@@ -76,6 +77,10 @@ build_wasm() {
     clang "${WASM_LDFLAGS[@]}" "${fx[@]}" "$obj/sha1_fallback.o" -o "$o/sha1_fallback_only.wasm"
     clang "${WASM_LDFLAGS[@]}" -Wl,--export=__intrinsic_vsha1h_u32 "$obj/sha1h_all_lanes.o" \
         -o "$o/broken_sha1h_all_lanes.wasm"
+    clang "${WASM_CFLAGS[@]}" -c "$ROOT/tests/broken/wasm/c_layer_hash_e_in_lane1.c" \
+        -o "$obj/c_layer_hash_e_in_lane1.o"
+    clang "${WASM_LDFLAGS[@]}" "$obj/c_layer_hash_e_in_lane1.o" \
+        -o "$o/broken_c_layer_hash_e_in_lane1.wasm"
     # The C layer in fallback mode with the original report's SHA1H linked in.
     clang "${WASM_LDFLAGS[@]}" "$obj/wrappers.o" "$obj/sha1_fallback_no_sha1h.o" \
         "$obj/sha1h_all_lanes.o" -o "$o/wrappers_broken_sha1h.wasm"

@@ -582,3 +582,87 @@ pub fn exit_code(outcomes: &[Outcome]) -> i32 {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> Options {
+        Options {
+            solver: SolverChoice::Z3,
+            timeout_ms: 10_000,
+            smt_dir: None,
+            fast_path: true,
+            normalise: true,
+            probe: true,
+            save_dir: None,
+            jobs: 1,
+        }
+    }
+
+    /// A lemma obligation can fail: a formula that is not Choose, labelled as Choose.
+    #[test]
+    fn a_wrong_lemma_is_refuted() {
+        let wrong = Lemma {
+            function: models::Bool3::Choose,
+            formula: "(bvxor (bvand x y) z)".into(),
+            width: 32,
+        };
+        assert!(matches!(
+            check_lemma(&wrong, &opts()).unwrap(),
+            Verdict::Counterexample(_)
+        ));
+        let right = Lemma {
+            function: models::Bool3::Choose,
+            formula: "(bvxor z (bvand x (bvxor y z)))".into(),
+            width: 32,
+        };
+        assert!(matches!(
+            check_lemma(&right, &opts()).unwrap(),
+            Verdict::Proved(_)
+        ));
+    }
+
+    #[test]
+    fn exit_codes_rank_the_most_serious_verdict() {
+        let o = |v: Verdict| Outcome {
+            id: String::new(),
+            intrinsic: String::new(),
+            kind: "refinement",
+            left: Layer::C,
+            right: Layer::Engine,
+            verdict: v,
+            ms: 0.0,
+            saved: None,
+            lemmas: vec![],
+        };
+        let proved = || o(Verdict::Proved(Method::Syntactic));
+        assert_eq!(exit_code(&[proved()]), 0);
+        assert_eq!(exit_code(&[proved(), o(Verdict::Unknown("t".into()))]), 3);
+        assert_eq!(
+            exit_code(&[
+                o(Verdict::Unknown("t".into())),
+                o(Verdict::Error("e".into()))
+            ]),
+            4
+        );
+        assert_eq!(
+            exit_code(&[
+                o(Verdict::Error("e".into())),
+                o(Verdict::Unknown("t".into()))
+            ]),
+            4
+        );
+        let cex = serde_json::from_str::<Counterexample>(
+            r#"{"schema":"s","family":"f","obligation":"o","intrinsic":"i","kind":"k","left":"c","right":"engine","statement":"","variant":null,"found_by":"z3","inputs":[],"left_values":[],"right_values":[],"differing_lanes":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            exit_code(&[
+                o(Verdict::Error("e".into())),
+                o(Verdict::Counterexample(Box::new(cex)))
+            ]),
+            1
+        );
+    }
+}
