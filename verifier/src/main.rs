@@ -22,15 +22,26 @@ const LAYERS_HELP: &str = "\
 LAYERS (a value crosses them top to bottom):
   c        ACLE C intrinsic: the instruction with each argument in the register
            ACLE maps it to (hash_e -> Sn: only bits 31:0 are the argument)
+  wasm     Wasm as clang built it: C intrinsics through wasm_arm_neon.h
+           (c/prebuilt/wrappers_imports.wasm) and the fallbacks (sha1_fallback_only.wasm)
   engine   engine intrinsic __intrinsic_*: v128 in, v128 out, Wasm lane view
+  clif     the engine's portable lowering (A), run by the CLIF model
+  native   the engine's native lowering (D): the SHA1* word its post-pass writes
   aarch64  the project's AArch64 model: decoder + ARM pseudocode over registers
   arm      ARM's own semantics: isla traces of ARM's Sail model (../shared/isa)
 
 OBLIGATIONS (per intrinsic, all inputs):
+  c ~ wasm          the C intrinsic as compiled equals its ACLE meaning
   c ~ engine        the C layer's boundary conversions + engine intrinsic = ACLE
+  wasm ~ engine     the fallback as compiled = the engine intrinsic (whole v128)
+  clif ~ engine     the portable CLIF lowering = the engine intrinsic
+  native ~ engine   the rewritten native instruction word = the engine intrinsic
   engine ~ aarch64  the engine intrinsic = its instruction word, decoded and run
   aarch64 ~ arm     the project's instruction model = ARM's semantics
   lanes(param)      the engine intrinsic observes exactly the listed lanes
+  forward(param)    the engine may drop a lane-0 broadcast in front of param
+  effects(native)   the native placeholder's register effects cover the instruction's
+  lemma: ...        each boolean-function form used compositionally is Choose/Parity/Majority
 
 EXIT CODES:
   0 every obligation proved   1 counterexample   2 usage error
@@ -40,6 +51,7 @@ EXAMPLES:
   verifier check sha1
   verifier check sha1 --intrinsic vsha1h_u32 --layers engine~aarch64
   verifier check sha1 --variant tests/broken/sha1h-fills-all-lanes.toml
+  verifier check sha1 --fallback their_fallbacks.wasm --layers wasm~engine
   verifier show counterexamples/<file>.json
   verifier eval engine vsha1h_u32 00000000000000000000000000000004
 ";
@@ -50,7 +62,7 @@ EXAMPLES:
     version,
     about = "Prove the layers of hardware intrinsics in WebAssembly equivalent, for all inputs",
     long_about = "Proves, for every input, that adjacent layers of each intrinsic compute the same \
-                  value (C intrinsic, engine intrinsic, AArch64 model, ARM's semantics), and prints \
+                  value (C intrinsic, compiled Wasm, engine intrinsic, the engine's CLIF and native lowerings, AArch64 model, ARM's semantics), and prints \
                   and saves a counterexample when they do not.",
     after_help = LAYERS_HELP
 )]
@@ -75,8 +87,9 @@ enum Command {
     ///
     /// 128-bit arguments are 32 hex digits, lane 3 first (as
     /// printf("%08x%08x%08x%08x", l3, l2, l1, l0) prints them); 32-bit ones are
-    /// 8 hex digits. Layer `c` takes the C arguments; `engine`, `aarch64` and
-    /// `arm` take the engine intrinsic's v128 params. Prints the result in the
+    /// 8 hex digits. Layer `c` takes the C arguments; `wasm` (the fallback),
+    /// `engine`, `clif`, `native`, `aarch64` and `arm` take the engine
+    /// intrinsic's v128 params. Prints the result in the
     /// same form.
     Eval {
         layer: Layer,
@@ -108,7 +121,8 @@ struct CheckArgs {
     /// Only these intrinsics (repeatable).
     #[arg(long = "intrinsic", short = 'i')]
     intrinsics: Vec<String>,
-    /// Only these layer pairs, e.g. `c~engine`, `engine~aarch64`, `aarch64~arm`, `lanes` (repeatable).
+    /// Only these layer pairs (repeatable): c~wasm, c~engine, wasm~engine, clif~engine,
+    /// native~engine, engine~aarch64, aarch64~arm, or `lanes`, `forward`, `effects`.
     #[arg(long = "layers", short = 'l')]
     layers: Vec<LayerPair>,
     /// Print a JSON report on stdout instead of text (progress stays on stderr).

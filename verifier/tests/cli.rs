@@ -127,7 +127,7 @@ fn broken_case_exits_1_saves_and_replays() {
 #[test]
 fn eval_prints_each_layer_in_the_argument_format() {
     let e = "00000000000000000000000000000001";
-    for layer in ["engine", "aarch64", "arm"] {
+    for layer in ["wasm", "engine", "clif", "native", "aarch64", "arm"] {
         let out = verifier(&["eval", layer, "vsha1h_u32", e]);
         assert_eq!(
             text(&out).0.trim(),
