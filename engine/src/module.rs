@@ -249,7 +249,12 @@ impl<'a> ModuleInfo<'a> {
 
     /// Signature of function `func_index` (import or defined).
     pub fn func_sig(&self, func_index: u32) -> Result<&FuncSig> {
-        let ty = self.func_types[func_index as usize];
+        let ty = *self.func_types.get(func_index as usize).ok_or_else(|| {
+            anyhow!(
+                "no function {func_index} (the module has {})",
+                self.func_types.len()
+            )
+        })?;
         self.type_sig(ty)
             .with_context(|| format!("in the signature of {}", self.func_label(func_index)))
     }

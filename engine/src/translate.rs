@@ -95,8 +95,16 @@ pub fn translate_function(
     fctx: &mut FunctionBuilderContext,
 ) -> Result<()> {
     let module = env.module;
-    let defined = (func_index - module.num_imported_funcs()) as usize;
-    let body = &module.bodies[defined];
+    let imported = module.num_imported_funcs();
+    let body = func_index
+        .checked_sub(imported)
+        .and_then(|defined| module.bodies.get(defined as usize))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "function {func_index} is not defined in the module (imports are 0..{imported}, defined functions {imported}..{})",
+                imported as usize + module.bodies.len()
+            )
+        })?;
     let sig = module.func_sig(func_index)?.clone();
     let label = module.func_label(func_index);
     let body_start = body.range().start;

@@ -377,3 +377,32 @@ fn unknown_import_is_an_error() {
     let err = format!("{:#}", Instance::new(&wasm, &NoIntrinsics).err().unwrap());
     assert!(err.contains("`env`.`mystery`"), "{err}");
 }
+
+/// Asking for a function that is imported or does not exist is an error, not a panic.
+#[test]
+fn clif_of_a_missing_or_imported_function_is_an_error() {
+    let wasm =
+        wat::parse_str(r#"(module (import "m" "f" (func)) (func (export "g") call 0))"#).unwrap();
+    struct AnyImport;
+    impl engine::IntrinsicLowering for AnyImport {
+        fn resolve(&self, _: &str, _: &str) -> Option<usize> {
+            Some(0)
+        }
+        fn emit(
+            &self,
+            _: usize,
+            _: &mut cranelift_frontend::FunctionBuilder,
+            _: &[cranelift_codegen::ir::Value],
+        ) -> anyhow::Result<Vec<cranelift_codegen::ir::Value>> {
+            Ok(vec![])
+        }
+    }
+    let e = engine::compile::function_clif(&wasm, &AnyImport, 0).unwrap_err();
+    assert!(
+        format!("{e:#}").contains("not defined in the module"),
+        "{e:#}"
+    );
+    let e = engine::compile::function_clif(&wasm, &AnyImport, 99).unwrap_err();
+    assert!(format!("{e:#}").contains("no function 99"), "{e:#}");
+    assert!(engine::compile::function_clif(&wasm, &AnyImport, 1).is_ok());
+}
