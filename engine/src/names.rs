@@ -1,44 +1,10 @@
 //! Wasm text-format names for diagnostics.
 
-use wasmparser::{Operator, ValType};
+use wasmparser::ValType;
 
-/// Wasm text name of an operator (`F32Add` -> `f32.add`, `I8x16Shuffle` -> `i8x16.shuffle`),
-/// derived from wasmparser's variant name so that every operator gets a readable name.
-pub fn operator_name(op: &Operator) -> String {
-    let debug = format!("{op:?}");
-    let variant: &str = debug.split([' ', '{', '(']).next().unwrap_or(&debug);
-    camel_to_wasm(variant)
-}
-
-fn camel_to_wasm(variant: &str) -> String {
-    const PREFIXES: &[&str] = &[
-        "I8x16", "I16x8", "I32x4", "I64x2", "F32x4", "F64x2", "V128", "I32", "I64", "F32", "F64",
-        "Memory", "Table", "Local", "Global", "Ref", "Data", "Elem",
-    ];
-    for prefix in PREFIXES {
-        if let Some(rest) = variant.strip_prefix(prefix) {
-            if rest.starts_with(|c: char| c.is_ascii_uppercase()) {
-                return format!("{}.{}", prefix.to_ascii_lowercase(), snake(rest));
-            }
-        }
-    }
-    snake(variant)
-}
-
-fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+/// Wasm text name of an operator (`F32Add` -> `f32.add`): one naming for the
+/// engine's and the Wasm model's diagnostics.
+pub use models::wasm::op_name as operator_name;
 
 pub fn val_type_name(t: ValType) -> String {
     match t {
@@ -53,14 +19,27 @@ pub fn val_type_name(t: ValType) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::camel_to_wasm;
+    use super::operator_name;
+    use wasmparser::Operator;
 
     #[test]
     fn names() {
-        assert_eq!(camel_to_wasm("F32Add"), "f32.add");
-        assert_eq!(camel_to_wasm("I8x16Shuffle"), "i8x16.shuffle");
-        assert_eq!(camel_to_wasm("I32TruncF32S"), "i32.trunc_f32_s");
-        assert_eq!(camel_to_wasm("CallIndirect"), "call_indirect");
-        assert_eq!(camel_to_wasm("MemoryInit"), "memory.init");
+        assert_eq!(operator_name(&Operator::F32Add), "f32.add");
+        assert_eq!(operator_name(&Operator::I32TruncF32S), "i32.trunc_f32_s");
+        assert_eq!(
+            operator_name(&Operator::MemoryInit {
+                data_index: 0,
+                mem: 0
+            }),
+            "memory.init"
+        );
+        assert_eq!(
+            operator_name(&Operator::CallIndirect {
+                type_index: 0,
+                table_index: 0
+            }),
+            "call_indirect"
+        );
+        assert_eq!(operator_name(&Operator::I32x4Add), "i32x4.add");
     }
 }

@@ -81,7 +81,7 @@ pub struct WasmInputs {
 impl WasmInputs {
     /// The checked-in builds (c/prebuilt), or the given files.
     pub fn load(c_build: Option<&Path>, fallback: Option<&Path>) -> WasmInputs {
-        let prebuilt = crate::variant::repo_root().join("c/prebuilt");
+        let prebuilt = crate::repo_root().join("c/prebuilt");
         WasmInputs {
             c_build: Loaded::load(c_build.unwrap_or(&prebuilt.join("wrappers_imports.wasm"))),
             fallback: Loaded::load(fallback.unwrap_or(&prebuilt.join("sha1_fallback_only.wasm"))),
@@ -123,11 +123,6 @@ impl Ctx<'_> {
         self.isa_dir
             .join(format!("{}.smt", m.name().to_lowercase()))
     }
-}
-
-/// The instruction word ARM's trace was produced for.
-pub fn trace_inst(m: Mnemonic) -> Inst {
-    Inst::canonical(m)
 }
 
 fn arg_width(intr: &Intrinsic, i: usize) -> u32 {
@@ -297,7 +292,7 @@ fn engine_layer<D: Domain>(
     )
 }
 
-/// ARM's semantics for `trace_inst(m)`, evaluated in `D` by the caller.
+/// ARM's semantics for `Inst::canonical(m)`, evaluated in `D` by the caller.
 pub type ArmSemantics<'a, D> = dyn FnMut(&mut D, Mnemonic, &HashMap<String, <D as Domain>::V>) -> Result<<D as Domain>::V>
     + 'a;
 
@@ -392,14 +387,14 @@ pub fn build<D: Domain>(
                 &[],
                 |md, _| {
                     let mut rf = RegFile::new(regs);
-                    execute(md, trace_inst(m), &mut rf);
+                    execute(md, Inst::canonical(m), &mut rf);
                     Ok(rf.v[0].clone())
                 },
                 |v| v,
             )?;
             let theirs = arm(d, m, env)?;
             Ok(Sides {
-                left: vec![label(format!("model `{}`: V0", trace_inst(m)), ours)],
+                left: vec![label(format!("model `{}`: V0", Inst::canonical(m)), ours)],
                 right: vec![label(
                     format!("ARM trace {}.smt: V0", m.name().to_lowercase()),
                     theirs,

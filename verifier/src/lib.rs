@@ -17,5 +17,10 @@ pub mod solver;
 pub mod variant;
 
 pub use check::{Options, Outcome, Verdict};
+
+/// The repository this verifier was built from (spec, corpus, prebuilt Wasm).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
 pub use layer::Layer;
 pub use obligation::Obligation;

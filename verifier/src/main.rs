@@ -14,6 +14,7 @@ use verifier::check::{self, Options, Verdict};
 use verifier::counterexample::{differing_lanes, lanes_text, Counterexample};
 use verifier::layer::Layer;
 use verifier::obligation::{self, LayerPair, Listed};
+use verifier::repo_root;
 use verifier::report;
 use verifier::solver::SolverChoice;
 use verifier::variant::Variant;
@@ -174,10 +175,6 @@ struct CheckArgs {
     /// No progress on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn default_isa_dir() -> PathBuf {
@@ -415,7 +412,6 @@ fn cmd_eval(
     variant: Option<&Path>,
     isa_dir: Option<PathBuf>,
 ) -> Result<()> {
-    use models::acle;
     let (spec, variant) = load(family, variant)?;
     let intr = spec
         .intrinsic(name)
@@ -458,87 +454,44 @@ fn cmd_eval(
         .zip(args)
         .map(|((n, w), a)| parse_arg(a, *w, n))
         .collect::<Result<_>>()?;
-    let mut d = models::Concrete;
-    let zero_regs = || models::aarch64::RegFile::new(vec![Bits::zero(128); 32]);
-    let result = match layer {
-        Layer::Wasm | Layer::Clif | Layer::Native => {
-            // Evaluate the layer's side of its obligation against the engine intrinsic.
-            let ob = obligation::Obligation {
-                id: format!("{name}: {layer} ~ engine"),
-                intrinsic: name.to_string(),
-                kind: obligation::Kind::Refines {
-                    left: layer,
-                    right: Layer::Engine,
-                },
-            };
-            let mut env = HashMap::new();
-            for i in build::inputs(&ctx, &ob, &[])? {
-                env.insert(i.name.clone(), Bits::zero(i.width));
-            }
-            for ((n, _), v) in interface.iter().zip(&values) {
-                env.insert(n.clone(), *v);
-            }
-            let (left, _) = check::evaluate(&ctx, &ob, &env)?;
-            left.last().unwrap().bits().unwrap()
-        }
-        Layer::C => {
-            // The C layer as the C API defines it (ACLE register mapping).
-            let muts = variant
-                .as_ref()
-                .map(|v| v.mutations_for(Layer::C, name))
-                .unwrap_or_default();
-            models::mutation::run_mutated(
-                &mut d,
-                &muts,
-                &values,
-                |m, a| acle::c_model(m, intr, a, zero_regs()),
-                |v| v,
-            )?
-        }
-        Layer::Engine => {
-            let muts = variant
-                .as_ref()
-                .map(|v| v.mutations_for(Layer::Engine, name))
-                .unwrap_or_default();
-            models::mutation::run_mutated(
-                &mut d,
-                &muts,
-                &values,
-                |m, p| Ok(models::engine::engine_model(m, intr.instruction, p)),
-                |v| v,
-            )?
-        }
-        Layer::Aarch64 => {
-            let muts = variant
-                .as_ref()
-                .map(|v| v.mutations_for(Layer::Aarch64, name))
-                .unwrap_or_default();
-            models::mutation::run_mutated(
-                &mut d,
-                &muts,
-                &values,
-                |m, p| acle::engine_on_aarch64(m, intr, p, zero_regs()),
-                |v| v,
-            )?
-        }
-        Layer::Arm => {
-            // Params go into the registers of the word ARM's trace was made for.
-            let inst = build::trace_inst(intr.instruction);
-            let mut env = HashMap::new();
-            for (p, v) in intr.engine.params.iter().zip(&values) {
-                env.insert(format!("V{}", acle::register_of(&inst, p.field)), *v);
-            }
-            let mut t = models::Terms::new();
-            let trace = models::arm::read_trace(&ctx.trace_path(intr.instruction), &mut t)?;
-            for r in 0..3 {
-                env.entry(format!("V{r}")).or_insert(Bits::zero(128));
-            }
-            for u in &trace.undefined {
-                env.insert(u.clone(), Bits::zero(128));
-            }
-            t.eval(&[trace.output.1], &env).map_err(|e| anyhow!(e))?[0]
-        }
+    // Every layer is one side of an obligation: evaluate that obligation
+    // concretely (with the variant's planted bugs) and print the side.
+    let (left, right, on_left) = match layer {
+        Layer::C | Layer::Wasm | Layer::Clif | Layer::Native => (layer, Layer::Engine, true),
+        Layer::Engine => (Layer::Engine, Layer::Aarch64, true),
+        Layer::Aarch64 => (Layer::Engine, Layer::Aarch64, false),
+        Layer::Arm => (Layer::Aarch64, Layer::Arm, false),
     };
+    let ob = obligation::Obligation {
+        id: format!("{name}: {left} ~ {right}"),
+        intrinsic: name.to_string(),
+        kind: obligation::Kind::Refines { left, right },
+    };
+    let mut env = HashMap::new();
+    for i in build::inputs(&ctx, &ob, &[])? {
+        env.insert(i.name.clone(), Bits::zero(i.width));
+    }
+    for ((n, _), v) in interface.iter().zip(&values) {
+        let key = if layer == Layer::Arm {
+            // Params go into the registers of the word ARM's trace was made for.
+            let inst = models::aarch64::Inst::canonical(intr.instruction);
+            let field = intr
+                .engine
+                .params
+                .iter()
+                .find(|p| intr.arguments[p.from].name == *n);
+            format!(
+                "V{}",
+                models::acle::register_of(&inst, field.unwrap().field)
+            )
+        } else {
+            n.clone()
+        };
+        env.insert(key, *v);
+    }
+    let (l, r) = check::evaluate(&ctx, &ob, &env)?;
+    let side = if on_left { l } else { r };
+    let result = side.last().unwrap().bits().unwrap();
     println!("{}", result.hex());
     Ok(())
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use spec::{Field, Spec};
 
 use crate::layer::Layer;
+use crate::repo_root;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -212,10 +213,6 @@ impl Variant {
             .cloned()
             .collect()
     }
-}
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn field(s: &str) -> Result<Field> {

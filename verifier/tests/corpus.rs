@@ -46,20 +46,42 @@ fn options(probe: bool, save: &Path) -> Options {
     }
 }
 
+/// A corpus case loaded: its variant, the patched spec, the Wasm it names.
+struct Case {
+    variant: Variant,
+    spec: spec::Spec,
+    wasm: WasmInputs,
+}
+
+impl Case {
+    fn load(path: &Path) -> Case {
+        let variant = Variant::load(path).unwrap();
+        let spec = variant
+            .apply_to_spec(&spec::load_family("sha1").unwrap())
+            .unwrap();
+        let wasm = WasmInputs::load(variant.c_build.as_deref(), variant.fallback.as_deref());
+        Case {
+            variant,
+            spec,
+            wasm,
+        }
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            spec: &self.spec,
+            variant: Some(&self.variant),
+            isa_dir: isa_dir(),
+            wasm: &self.wasm,
+        }
+    }
+}
+
 fn run_case(path: &Path, probe: bool, save: &Path) -> Vec<check::Outcome> {
-    let base = spec::load_family("sha1").unwrap();
-    let variant = Variant::load(path).unwrap();
-    let spec = variant.apply_to_spec(&base).unwrap();
-    let wasm = WasmInputs::load(variant.c_build.as_deref(), variant.fallback.as_deref());
-    let ctx = Ctx {
-        spec: &spec,
-        variant: Some(&variant),
-        isa_dir: isa_dir(),
-        wasm: &wasm,
-    };
+    let case = Case::load(path);
     check::run(
-        &ctx,
-        &obligation::all(&spec),
+        &case.ctx(),
+        &obligation::all(&case.spec),
         &options(probe, save),
         &|_, _, _| {},
     )
@@ -80,6 +102,27 @@ fn matching<'a>(
         case.display()
     );
     m
+}
+
+/// Every obligation matched by `prefixes` has a verdict satisfying `is`.
+fn expect_verdicts(
+    outcomes: &[check::Outcome],
+    prefixes: &[String],
+    case: &Path,
+    what: &str,
+    is: fn(&Verdict) -> bool,
+) {
+    for p in prefixes {
+        for o in matching(outcomes, p, case) {
+            assert!(
+                is(&o.verdict),
+                "{}: {} is {}, expected {what}",
+                case.display(),
+                o.id,
+                o.verdict
+            );
+        }
+    }
 }
 
 #[test]
@@ -119,28 +162,12 @@ fn broken_cases_fail_as_expected_with_and_without_probing() {
                 case.display()
             );
             let outcomes = run_case(&case, probe, &tmp);
-            for p in &v.expect.proved {
-                for o in matching(&outcomes, p, &case) {
-                    assert!(
-                        matches!(o.verdict, Verdict::Proved(_)),
-                        "{}: {} is {}",
-                        case.display(),
-                        o.id,
-                        o.verdict
-                    );
-                }
-            }
-            for p in &v.expect.error {
-                for o in matching(&outcomes, p, &case) {
-                    assert!(
-                        matches!(o.verdict, Verdict::Error(_)),
-                        "{}: {} is {}",
-                        case.display(),
-                        o.id,
-                        o.verdict
-                    );
-                }
-            }
+            expect_verdicts(&outcomes, &v.expect.proved, &case, "proved", |v| {
+                matches!(v, Verdict::Proved(_))
+            });
+            expect_verdicts(&outcomes, &v.expect.error, &case, "an error", |v| {
+                matches!(v, Verdict::Error(_))
+            });
             for p in &v.expect.counterexample {
                 for o in matching(&outcomes, p, &case) {
                     let Verdict::Counterexample(c) = &o.verdict else {
@@ -172,22 +199,13 @@ fn broken_cases_fail_as_expected_with_and_without_probing() {
 }
 
 fn replay_fails(c: &Counterexample) -> bool {
-    let base = spec::load_family("sha1").unwrap();
-    let variant = Variant::load(&root().join(&c.variant.as_ref().unwrap().path))
-        .or_else(|_| Variant::load(Path::new(&c.variant.as_ref().unwrap().path)))
-        .unwrap();
-    let spec = variant.apply_to_spec(&base).unwrap();
-    let ob = obligation::all(&spec)
+    let path = root().join(&c.variant.as_ref().unwrap().path);
+    let case = Case::load(&path);
+    let ob = obligation::all(&case.spec)
         .into_iter()
         .find(|o| o.id == c.obligation)
         .unwrap();
-    let wasm = WasmInputs::load(variant.c_build.as_deref(), variant.fallback.as_deref());
-    let ctx = Ctx {
-        spec: &spec,
-        variant: Some(&variant),
-        isa_dir: isa_dir(),
-        wasm: &wasm,
-    };
+    let ctx = case.ctx();
     let env: HashMap<_, _> = c
         .inputs
         .iter()
