@@ -1,5 +1,7 @@
 //! The one place where Wasm functions become machine code, for both the JIT and object paths:
-//! translate -> `Context::compile` -> optional [`CodePostPass`] -> `define_function_bytes`.
+//! translate -> Cranelift mid-end -> optional [`CodePostPass::before_lowering`] -> instruction
+//! selection and register allocation -> optional [`CodePostPass::rewrite`] ->
+//! `define_function_bytes`.
 
 use crate::lowering::{CodePostPass, CompileOptions, IntrinsicLowering, PostPassVerdict, SrcRange};
 use crate::module::ModuleInfo;
@@ -23,6 +25,28 @@ pub fn shared_flags(is_pic: bool) -> Result<settings::Flags> {
     b.set("use_colocated_libcalls", "false")?;
     b.set("is_pic", if is_pic { "true" } else { "false" })?;
     Ok(settings::Flags::new(b))
+}
+
+/// The same target, ISA features and flags as `isa`, with the mid-end switched off. When a
+/// post-pass wants to edit the optimised CLIF, [`compile_and_define`] runs the mid-end itself
+/// with `isa` and then lowers with this ISA, so the edit is not optimised away again
+/// (`opt_level` is read only by the mid-end; instruction selection ignores it).
+pub fn lowering_only_isa(isa: &dyn TargetIsa) -> Result<OwnedTargetIsa> {
+    let mut shared = settings::builder();
+    for v in isa.flags().iter() {
+        shared
+            .set(v.name, &v.value_string())
+            .with_context(|| format!("copying flag {v}"))?;
+    }
+    shared.set("opt_level", "none")?;
+    let mut builder = cranelift_codegen::isa::lookup(isa.triple().clone())
+        .map_err(|e| anyhow!("target {}: {e}", isa.triple()))?;
+    for v in isa.isa_flags() {
+        builder
+            .set(v.name, &v.value_string())
+            .with_context(|| format!("copying ISA flag {v}"))?;
+    }
+    Ok(builder.finish(settings::Flags::new(shared))?)
 }
 
 /// ISA for the host (JIT).
@@ -66,7 +90,22 @@ pub fn compile_and_define<M: Module>(
     let isa: &dyn TargetIsa = module.isa();
     let func_alignment = isa.function_alignment().minimum as u64;
     let symbol_alignment = isa.symbol_alignment();
-    if let Err(e) = ctx.compile(isa, &mut ControlPlane::default()) {
+    let compiled = match post_pass {
+        None => ctx.compile(isa, &mut ControlPlane::default()).map(|_| ()),
+        Some(pass) => {
+            if let Err(e) = ctx.optimize(isa, &mut ControlPlane::default()) {
+                let msg = cranelift_codegen::print_errors::pretty_error(&ctx.func, e);
+                bail!("cranelift's mid-end failed on {}: {msg}", ctx.func.name);
+            }
+            pass.before_lowering(&mut ctx.func)
+                .with_context(|| format!("pre-lowering pass on {}", ctx.func.name))?;
+            let lowering_isa = lowering_only_isa(isa)?;
+            // Cranelift's verifier runs again here, on the edited CLIF.
+            ctx.compile(&*lowering_isa, &mut ControlPlane::default())
+                .map(|_| ())
+        }
+    };
+    if let Err(e) = compiled {
         let msg = cranelift_codegen::print_errors::pretty_error(e.func, e.inner);
         bail!("cranelift failed to compile {}: {msg}", ctx.func.name);
     }
@@ -200,13 +239,27 @@ pub fn function_clif(
     lowering: &dyn IntrinsicLowering,
     func_index: u32,
 ) -> Result<String> {
+    function_clif_for(wasm, &CompileOptions::new(lowering), func_index, None)
+}
+
+/// Like [`function_clif`]; with `optimized_for`, the CLIF as instruction selection for that
+/// ISA sees it: after Cranelift's mid-end and the post-pass's
+/// [`CodePostPass::before_lowering`].
+pub fn function_clif_for(
+    wasm: &[u8],
+    opts: &CompileOptions,
+    func_index: u32,
+    optimized_for: Option<&dyn TargetIsa>,
+) -> Result<String> {
+    let lowering = opts.lowering;
     let info = ModuleInfo::parse(wasm)?;
-    let isa = host_isa()?;
+    let host = host_isa()?;
+    let isa = optimized_for.unwrap_or(&*host);
     let num_imports = info.num_imported_funcs();
     let func_ids: Vec<Option<FuncId>> = (0..info.func_types.len() as u32)
         .map(|i| (i >= num_imports).then(|| FuncId::from_u32(i)))
         .collect();
-    let env = make_env(&info, lowering, &func_ids, &*isa)?;
+    let env = make_env(&info, lowering, &func_ids, isa)?;
     let mut ctx = Context::new();
     let mut fctx = FunctionBuilderContext::new();
     build_function(
@@ -216,5 +269,14 @@ pub fn function_clif(
         &mut ctx,
         &mut fctx,
     )?;
+    if optimized_for.is_some() {
+        if let Err(e) = ctx.optimize(isa, &mut ControlPlane::default()) {
+            let msg = cranelift_codegen::print_errors::pretty_error(&ctx.func, e);
+            bail!("cranelift's mid-end failed on {}: {msg}", ctx.func.name);
+        }
+        if let Some(pass) = opts.post_pass {
+            pass.before_lowering(&mut ctx.func)?;
+        }
+    }
     Ok(ctx.func.display().to_string())
 }

@@ -169,7 +169,10 @@ impl Instance {
         // Memory: reserve up to the cap so the base never moves; copy data segments in.
         let (initial, cap_pages) = match info.memory {
             Some(m) => {
-                let max = m.maximum_pages.unwrap_or(65536).min(65536);
+                let max = m
+                    .maximum_pages
+                    .unwrap_or(vmctx::MAX_MEMORY_PAGES)
+                    .min(vmctx::MAX_MEMORY_PAGES);
                 (
                     m.initial_pages,
                     max.min(config.max_memory_pages).max(m.initial_pages),

@@ -3,6 +3,7 @@
 //! drivers, and two hooks for engine intrinsics: [`IntrinsicLowering`] (imports compiled
 //! inline) and [`CodePostPass`] (machine-code rewriting before definition).
 
+pub mod bounds;
 pub mod compile;
 pub mod jit;
 pub mod lowering;

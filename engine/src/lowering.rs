@@ -21,6 +21,13 @@ pub trait IntrinsicLowering {
     /// instructions so a [`CodePostPass`] can find them. The lowering may create blocks but
     /// must leave the builder in a block it can continue in.
     fn emit(&self, id: usize, builder: &mut FunctionBuilder, args: &[Value]) -> Result<Vec<Value>>;
+
+    /// Whether the code emitted for intrinsic `id` has no side effect and cannot trap, so the
+    /// engine may check the bounds of loads on both sides of the call together (`bounds.rs`).
+    /// The default is the safe answer.
+    fn is_pure(&self, _id: usize) -> bool {
+        false
+    }
 }
 
 /// A lowering that knows no intrinsics: any module importing a function is rejected.
@@ -62,6 +69,13 @@ pub enum PostPassVerdict {
 /// (JIT or object). Sees the whole `Context` (`ctx.func` is the final CLIF,
 /// `ctx.compiled_code()` the machine code, relocations and source locations).
 pub trait CodePostPass {
+    /// Runs on the CLIF after Cranelift's mid-end (e-graph optimisation and placement) and
+    /// before instruction selection. Edits must keep the function valid (Cranelift's verifier
+    /// checks it again) and must not change what it computes; the default does nothing.
+    fn before_lowering(&self, _func: &mut cranelift_codegen::ir::Function) -> Result<()> {
+        Ok(())
+    }
+
     /// `code` starts as a copy of the compiled bytes; edits must keep its length and must not
     /// touch relocated bytes. `srclocs` lists every tagged code range, sorted by `start`.
     fn rewrite(

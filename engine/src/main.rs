@@ -105,6 +105,13 @@ enum Command {
         /// Function index (imports count first).
         #[arg(long)]
         func: u32,
+        /// Show the CLIF after Cranelift's mid-end (and the lowering's pre-lowering pass), as
+        /// instruction selection sees it, for --target.
+        #[arg(long)]
+        optimized: bool,
+        /// Target of --optimized: aarch64 or x86_64.
+        #[arg(long, default_value = "aarch64", requires = "optimized")]
+        target: ObjTarget,
         #[command(flatten)]
         lowering: LoweringArgs,
     },
@@ -210,12 +217,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Clif {
             file,
             func,
+            optimized,
+            target,
             lowering,
         } => {
             let wasm = read_module(&file)?;
-            // Shows the CLIF before compilation, so any target will do.
-            let clif = with_options(lowering, true, |opts| {
-                engine::compile::function_clif(&wasm, opts.lowering, func)
+            // Without --optimized this is the translator's output, the same for any target.
+            let aarch64 = !optimized || matches!(target, ObjTarget::Aarch64);
+            let clif = with_options(lowering, aarch64, |opts| {
+                let isa = match optimized {
+                    true => Some(engine::compile::isa_for_triple(target.triple())?),
+                    false => None,
+                };
+                engine::compile::function_clif_for(&wasm, opts, func, isa.as_deref())
             })?;
             print!("{clif}");
         }

@@ -1,5 +1,6 @@
 //! Parsing a validated Wasm module into the facts the translator and the runtimes need.
 
+use crate::vmctx;
 use anyhow::{anyhow, bail, Context as _, Result};
 use std::collections::HashMap;
 use wasmparser::{
@@ -170,6 +171,14 @@ impl<'a> ModuleInfo<'a> {
                         }
                         if info.memory.is_some() {
                             bail!("unsupported: multiple memories");
+                        }
+                        if mem.initial > vmctx::MAX_MEMORY_PAGES {
+                            bail!(
+                                "memory of {} initial pages exceeds the engine's limit of {} \
+                                 pages (4 GiB - 64 KiB)",
+                                mem.initial,
+                                vmctx::MAX_MEMORY_PAGES
+                            );
                         }
                         info.memory = Some(MemoryDef {
                             initial_pages: mem.initial,

@@ -13,6 +13,7 @@ use crate::compile::{compile_module, isa_for_triple};
 use crate::lowering::CompileOptions;
 use crate::module::{FuncSig, ModuleInfo, WasmTy};
 use crate::translate::{import_func_ref, wasm_signature};
+use crate::vmctx;
 use anyhow::{bail, Result};
 use cranelift_codegen::ir::{Function, InstBuilder, UserFuncName};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -204,7 +205,9 @@ fn define_data_tables(module: &mut ObjectModule, info: &ModuleInfo) -> Result<()
     let (initial, max) = match info.memory {
         Some(m) => (
             m.initial_pages as u32,
-            m.maximum_pages.unwrap_or(65536) as u32,
+            m.maximum_pages
+                .unwrap_or(vmctx::MAX_MEMORY_PAGES)
+                .min(vmctx::MAX_MEMORY_PAGES) as u32,
         ),
         None => (0, 0),
     };

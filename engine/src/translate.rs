@@ -29,6 +29,8 @@ use cranelift_module::FuncId;
 use std::collections::HashMap;
 use wasmparser::{BlockType, MemArg, Operator};
 
+use crate::bounds::{BoundsPlan, RunLoad};
+
 /// Module-level facts the translator needs for every function.
 pub struct TranslateEnv<'a> {
     pub module: &'a ModuleInfo<'a>,
@@ -143,6 +145,9 @@ pub fn translate_function(
         label: label.clone(),
         body_start,
         op_offset: body_start,
+        op_index: 0,
+        bounds: BoundsPlan::default(),
+        run_bases: HashMap::new(),
     };
     t.prologue(&sig, &params);
 
@@ -171,19 +176,29 @@ pub fn translate_function(
         next_reached: false,
     });
 
-    let mut reader = body.get_operators_reader()?;
-    while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
+    let mut ops = Vec::new();
+    let mut offsets = Vec::new();
+    for item in body.get_operators_reader()?.into_iter_with_offsets() {
+        let (op, offset) = item?;
+        ops.push(op);
+        offsets.push(offset);
+    }
+    let imported_fns = module.num_imported_funcs();
+    t.bounds = BoundsPlan::new(&ops, &|f| {
+        f < imported_fns && env.lowering.is_pure(env.intrinsic_ids[f as usize])
+    });
+    for (index, (op, offset)) in ops.iter().zip(offsets).enumerate() {
+        t.op_index = index;
         t.op_offset = offset;
         t.builder.set_srcloc(SourceLoc::new(offset as u32));
-        if let Err(e) = t.operator(&op) {
+        if let Err(e) = t.operator(op) {
             // `unsupported: <op> at <where>` messages already say where; others get context.
             if e.to_string().starts_with("unsupported:") {
                 return Err(e);
             }
             return Err(e.context(format!(
                 "translating {} at {}",
-                operator_name(&op),
+                operator_name(op),
                 t.location()
             )));
         }
@@ -248,6 +263,12 @@ struct FuncTranslator<'a, 'f> {
     label: String,
     body_start: usize,
     op_offset: usize,
+    /// Index of the current operator in the body (keys of `bounds`).
+    op_index: usize,
+    /// Loads whose bounds are checked together (see `bounds.rs`).
+    bounds: BoundsPlan,
+    /// Per run whose check has been emitted: `mem_base + zext(p)`.
+    run_bases: HashMap<usize, Value>,
 }
 
 fn vm_flags() -> MemFlagsData {
@@ -619,6 +640,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             bail!("unsupported: multiple memories");
         }
         let addr = self.pop();
+        if let Some(load) = self.bounds.load(self.op_index) {
+            if let Some(p) = self.run_address(load) {
+                return Ok(self.static_address(p, load.static_offset));
+            }
+        }
         let a64 = self.builder.ins().uextend(I64, addr);
         // addr < 2^32 and offset < 2^32 for memory32, so this i64 sum cannot wrap.
         let end = self
@@ -633,11 +659,50 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.trap_if(oob, TrapCode::MemoryOutOfBounds);
         let base = self.builder.use_var(self.mem_base);
         let p = self.builder.ins().iadd(base, a64);
-        if memarg.offset <= i32::MAX as u64 {
-            Ok((p, Offset32::new(memarg.offset as i32)))
+        Ok(self.static_address(p, memarg.offset))
+    }
+
+    /// `mem_base + zext(p)` for a load of a coalesced run: the first load emits the run's one
+    /// check (see `bounds.rs` for why it is equivalent to checking each load). `None` if the
+    /// run's first load was not translated (unreachable code), so this load checks itself.
+    fn run_address(&mut self, load: RunLoad) -> Option<Value> {
+        if !load.first {
+            return self.run_bases.get(&load.run).copied();
+        }
+        let run = &self.bounds.runs[load.run];
+        let (var, _) = self.locals[run.local as usize];
+        let max_end = run.max_end as i64;
+        let p = self.builder.use_var(var);
+        // zext(p) + max_end > len  <=>  p >=u max(len - max_end + 1, 0) as a 32-bit compare,
+        // exact because len < 2^32 - 64 KiB (MAX_MEMORY_PAGES) and max_end >= 1. The limit
+        // does not depend on p, so Cranelift computes it once outside loops; the check inside
+        // is one compare and one branch.
+        let len = self.builder.use_var(self.mem_len);
+        let first_oob = self.builder.ins().iadd_imm_s(len, 1 - max_end);
+        let zero = self.builder.ins().iconst(I64, 0);
+        let first_oob = self.builder.ins().smax(first_oob, zero);
+        let first_oob = self.builder.ins().ireduce(I32, first_oob);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, p, first_oob);
+        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        let p64 = self.builder.ins().uextend(I64, p);
+        let base = self.builder.use_var(self.mem_base);
+        let addr = self.builder.ins().iadd(base, p64);
+        self.run_bases.insert(load.run, addr);
+        Some(addr)
+    }
+
+    /// `p + offset` as an address and static offset for a load or store.
+    fn static_address(&mut self, p: Value, offset: u64) -> (Value, Offset32) {
+        if offset <= i32::MAX as u64 {
+            (p, Offset32::new(offset as i32))
         } else {
-            let p = self.builder.ins().iadd_imm_s(p, memarg.offset as i64);
-            Ok((p, Offset32::new(0)))
+            (
+                self.builder.ins().iadd_imm_s(p, offset as i64),
+                Offset32::new(0),
+            )
         }
     }
 

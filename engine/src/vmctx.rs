@@ -35,3 +35,9 @@ pub fn size(num_globals: usize) -> usize {
 }
 
 pub const WASM_PAGE_SIZE: u64 = 65536;
+
+/// The engine's limit on linear memory, one page below the 4 GiB a 32-bit index can address
+/// (Wasm lets an engine refuse to grow or to instantiate beyond its own limit). Coalesced
+/// bounds checks rely on it: with at most 4 GiB - 64 KiB of memory, an address that wraps
+/// around 2^32 within 64 KiB of a checked base is always out of bounds (see `bounds.rs`).
+pub const MAX_MEMORY_PAGES: u64 = 65535;

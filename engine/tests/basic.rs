@@ -267,6 +267,82 @@ fn memory_and_bounds() {
     );
 }
 
+/// Loads at `p`, `p+4`, `p+8`, `p+12` share one bounds check (engine/src/bounds.rs); every
+/// outcome must still be the one of four separate checks.
+#[test]
+fn coalesced_bounds_checks_trap_like_separate_ones() {
+    let wat = r#"(module
+          (memory 1)
+          (func (export "sum4") (param i32) (result i32)
+            local.get 0 i32.load
+            local.get 0 i32.const 4 i32.add i32.load i32.add
+            local.get 0 i32.const 8 i32.add i32.load i32.add
+            local.get 0 i32.const 12 i32.add i32.load offset=1 i32.add)
+          (func (export "store_between") (param i32) (result i32)
+            local.get 0 i32.load
+            i32.const 0 i32.const 7 i32.store
+            local.get 0 i32.const 16 i32.add i32.load i32.add)
+          (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+        )"#;
+    let mut i = inst(wat);
+    use Val::*;
+    for (k, b) in i.memory_mut()[..64].iter_mut().enumerate() {
+        *b = k as u8;
+    }
+    let word = |a: u32| u32::from_le_bytes([0, 1, 2, 3].map(|k| (a + k) as u8));
+    let expect = word(0) + word(4) + word(8) + word(13);
+    assert_eq!(call1(&mut i, "sum4", &[I32(0)]), I32(expect as i32));
+    // The furthest load ends exactly at the end of memory; one byte further traps.
+    assert_eq!(call1(&mut i, "sum4", &[I32(65536 - 17)]), I32(0));
+    for p in [65536 - 16, 65536, -4, -8, -12, -16, i32::MIN] {
+        assert_eq!(
+            trap_of(i.call("sum4", &[I32(p)])),
+            TrapCode::MemoryOutOfBounds,
+            "sum4({p:#x})"
+        );
+    }
+    // The check reads the current memory size.
+    assert_eq!(call1(&mut i, "grow", &[I32(1)]), I32(1));
+    assert_eq!(call1(&mut i, "sum4", &[I32(65536 - 16)]), I32(0));
+    assert_eq!(
+        trap_of(i.call("sum4", &[I32(2 * 65536 - 16)])),
+        TrapCode::MemoryOutOfBounds
+    );
+    // A store between two loads ends the run: the store happens before the second load traps.
+    assert_eq!(
+        trap_of(i.call("store_between", &[I32(2 * 65536 - 8)])),
+        TrapCode::MemoryOutOfBounds
+    );
+    assert_eq!(i.memory()[0], 7);
+
+    // One check for the run (plus the prologue's call-depth and stack checks), two around
+    // the store.
+    let wasm = wat::parse_str(wat).unwrap();
+    let icmps = |f| {
+        let clif = engine::compile::function_clif(&wasm, &NoIntrinsics, f).unwrap();
+        clif.matches("= icmp").count()
+    };
+    assert_eq!(icmps(0), 2 + 1, "sum4");
+    assert_eq!(icmps(1), 2 + 3, "store_between");
+}
+
+#[test]
+fn memory_beyond_the_engine_limit_is_refused() {
+    let wasm = wat::parse_str("(module (memory 65536))").unwrap();
+    let Err(e) = Instance::new(&wasm, &NoIntrinsics) else {
+        panic!("a 4 GiB memory was accepted");
+    };
+    assert!(format!("{e:#}").contains("limit of 65535 pages"), "{e:#}");
+    let wasm = wat::parse_str(
+        "(module (memory 1) (func (export \"g\") (result i32) i32.const 65535 memory.grow))",
+    )
+    .unwrap();
+    let mut i = Instance::new(&wasm, &NoIntrinsics).unwrap();
+    // Growing to exactly 4 GiB fails (returns -1) instead of reaching the limit the coalesced
+    // checks rely on. (The default reservation is smaller still.)
+    assert_eq!(call1(&mut i, "g", &[]), Val::I32(-1));
+}
+
 #[test]
 fn globals() {
     let mut i = inst(

@@ -66,9 +66,21 @@ macro_rules! engine_hooks {
             {
                 self.0.emit(id, builder, args)
             }
+
+            fn is_pure(&self, id: usize) -> bool {
+                self.0.is_pure(id)
+            }
         }
 
         impl ::engine::CodePostPass for LoweringHooks<'_> {
+            fn before_lowering(
+                &self,
+                func: &mut $crate::reexport::cranelift_codegen::ir::Function,
+            ) -> $crate::reexport::anyhow::Result<()> {
+                self.0.before_lowering(func);
+                Ok(())
+            }
+
             fn rewrite(
                 &self,
                 ctx: &$crate::reexport::cranelift_codegen::Context,

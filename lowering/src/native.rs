@@ -659,3 +659,71 @@ pub fn rewrite_function(
     }
     Ok(Verdict::Rewritten)
 }
+
+/// Is `inst` a bitcast between 128-bit vector types (free on AArch64: no instruction)?
+fn is_vector_bitcast(func: &Function, inst: Inst) -> bool {
+    func.dfg.insts[inst].opcode() == Opcode::Bitcast
+        && func.dfg.value_type(func.dfg.first_result(inst)).is_vector()
+        && func.dfg.value_type(func.dfg.inst_args(inst)[0]).is_vector()
+}
+
+/// Move `inst` up to directly after the latest definition of its arguments in its block (or to
+/// the top of the block if none is defined there), first doing the same for any free vector
+/// bitcast that defines one of its arguments. Pure instructions only: moving them earlier
+/// keeps every use after the definition and cannot change what the function computes.
+fn hoist_in_block(func: &mut Function, inst: Inst) -> bool {
+    let Some(block) = func.layout.inst_block(inst) else {
+        return false;
+    };
+    let mut moved = false;
+    let mut latest: Option<Inst> = None;
+    for arg in func.dfg.inst_args(inst).to_vec() {
+        let Some(def) = def_inst(func, arg) else {
+            continue;
+        };
+        if func.layout.inst_block(def) != Some(block) {
+            continue;
+        }
+        if is_vector_bitcast(func, def) {
+            moved |= hoist_in_block(func, def);
+        }
+        if latest.is_none_or(|l| func.layout.pp_cmp(def, l).is_gt()) {
+            latest = Some(def);
+        }
+    }
+    let before = match latest {
+        Some(def) => func
+            .layout
+            .next_inst(def)
+            .expect("a definition is never a terminator"),
+        None => func.layout.first_inst(block).expect("block holds inst"),
+    };
+    if before == inst {
+        return moved;
+    }
+    func.layout.remove_inst(inst);
+    func.layout.insert_inst(inst, before);
+    true
+}
+
+/// Runs between Cranelift's mid-end and instruction selection (native mode only).
+///
+/// The mid-end places every pure instruction just before its first use, so the SHA1H
+/// placeholder `e' = sha1h(abcd)` lands after the next SHA1C/P/M, which overwrites `abcd` in
+/// place (Rd is tied): the register allocator then has to copy `abcd` before every round
+/// pair. Moving SHA1H (with the free bitcasts feeding it) up to right after its input's
+/// definition, as a C compiler schedules it, lets `abcd` die at the round instead.
+/// Returns the number of placeholders moved.
+pub fn schedule_sha1h_early(func: &mut Function) -> usize {
+    let sha1h: Vec<Inst> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Sqrt)
+        .filter(|&i| classify(func, i) == Some(Mnemonic::Sha1h))
+        .collect();
+    sha1h
+        .into_iter()
+        .filter(|&i| hoist_in_block(func, i))
+        .count()
+}

@@ -110,6 +110,12 @@ impl LoweringTable {
         self.entries.iter().position(|e| e.name == name)
     }
 
+    /// Every intrinsic of the table compiles to straight-line arithmetic on its arguments
+    /// (the engine model, a placeholder, or a constant mask): no memory, calls or traps.
+    pub fn is_pure(&self, id: usize) -> bool {
+        id <= self.entries.len()
+    }
+
     /// Emit intrinsic `id` (as returned by [`resolve`](Self::resolve)) at a call site.
     /// v128 arguments are `I32X4`; the builder's source location identifies the call site.
     pub fn emit(&self, id: usize, b: &mut FunctionBuilder, args: &[Value]) -> Result<Vec<Value>> {
@@ -180,6 +186,14 @@ impl LoweringTable {
         let in_range = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, *id, 32);
         let zero = b.ins().iconst(I32, 0);
         Ok(b.ins().select(in_range, bit, zero))
+    }
+
+    /// Pre-lowering pass over one optimised function (native mode: schedule SHA1H early, see
+    /// [`crate::native::schedule_sha1h_early`]; portable code is left as is).
+    pub fn before_lowering(&self, func: &mut cranelift_codegen::ir::Function) {
+        if self.mode == Mode::Aarch64Native {
+            crate::native::schedule_sha1h_early(func);
+        }
     }
 
     /// Post-pass over one compiled function (native mode; portable code is left as is).

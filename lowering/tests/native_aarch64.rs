@@ -170,6 +170,83 @@ fn a_round_sequence_keeps_every_instruction() {
     assert_eq!(placeholder_words(&code), 0);
 }
 
+/// Vector register copies (`mov vd.16b, vn.16b`, an alias of `orr vd.16b, vn.16b, vn.16b`).
+fn vector_copies(code: &[u8]) -> usize {
+    words(code)
+        .filter(|w| w & 0xffe0_fc00 == 0x4ea0_1c00 && (w >> 16) & 31 == (w >> 5) & 31)
+        .count()
+}
+
+#[test]
+fn sha1h_is_scheduled_before_the_round_that_overwrites_its_input() {
+    // The kernel's pattern: e' = sha1h(abcd) is taken before the round that overwrites abcd in
+    // place, and used only by the round after. Cranelift's mid-end sinks sha1h to that later
+    // use, so abcd has to be copied every round; the pre-lowering pass moves it back.
+    let isa = isa(false);
+    let mut none = settings::builder();
+    none.set("opt_level", "none").unwrap();
+    none.set("enable_nan_canonicalization", "false").unwrap();
+    let lowering_only = cranelift_codegen::isa::lookup_by_name("aarch64-unknown-linux-gnu")
+        .unwrap()
+        .finish(settings::Flags::new(none))
+        .unwrap();
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let build = || {
+        function(&isa, |b, x| {
+            let (mut abcd, mut e, wk) = (x[0], x[1], x[2]);
+            for r in 0..8u32 {
+                let m = [Mnemonic::Sha1c, Mnemonic::Sha1p, Mnemonic::Sha1m][r as usize % 3];
+                let e_next = call(&table, b, Mnemonic::Sha1h, 10 + 2 * r, &[abcd]);
+                abcd = call(&table, b, m, 11 + 2 * r, &[abcd, e, wk]);
+                e = e_next;
+            }
+            b.ins().iadd(abcd, e)
+        })
+    };
+    let compile_split = |schedule: bool| {
+        let mut ctx = Context::for_function(build());
+        ctx.optimize(&*isa, &mut ControlPlane::default()).unwrap();
+        if schedule {
+            table.before_lowering(&mut ctx.func);
+        }
+        ctx.compile(&*lowering_only, &mut ControlPlane::default())
+            .unwrap();
+        let mut code = ctx.compiled_code().unwrap().code_buffer().to_vec();
+        let ranges: Vec<CodeRange> = ctx
+            .compiled_code()
+            .unwrap()
+            .buffer
+            .get_srclocs_sorted()
+            .iter()
+            .filter(|s| !s.loc.is_default())
+            .map(|s| CodeRange {
+                start: s.start,
+                end: s.end,
+                wasm_offset: s.loc.bits(),
+            })
+            .collect();
+        assert_eq!(
+            table.rewrite(&ctx, &ranges, &mut code).unwrap(),
+            Verdict::Rewritten
+        );
+        assert_eq!(sha_insts(&code).len(), 16);
+        code
+    };
+    let sunk = compile_split(false);
+    let scheduled = compile_split(true);
+    assert!(
+        vector_copies(&sunk) >= 4,
+        "expected the mid-end to sink sha1h (copies: {})",
+        vector_copies(&sunk)
+    );
+    assert_eq!(vector_copies(&scheduled), 0);
+    // Each sha1h now reads abcd before the round that overwrites it.
+    let order: Vec<Mnemonic> = sha_insts(&scheduled).iter().map(|i| i.mnemonic).collect();
+    for pair in order.chunks(2) {
+        assert_eq!(pair[0], Mnemonic::Sha1h, "{order:?}");
+    }
+}
+
 #[test]
 fn lane0_forwarding_feeds_the_broadcast_source() {
     let isa = isa(false);
