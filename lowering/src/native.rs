@@ -9,9 +9,11 @@
 use std::collections::HashMap;
 
 use anyhow::{bail, Result};
-use cranelift_codegen::ir::types::{F32X4, F64X2, I32X4};
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::types::{F32X4, F64X2, I32, I32X4};
 use cranelift_codegen::ir::{
-    Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode, Type, Value, ValueDef,
+    Block, BlockArg, Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode, Type,
+    Value, ValueDef,
 };
 use cranelift_frontend::FunctionBuilder;
 use models::aarch64::Inst as ShaInst;
@@ -726,4 +728,263 @@ pub fn schedule_sha1h_early(func: &mut Function) -> usize {
         .into_iter()
         .filter(|&i| hoist_in_block(func, i))
         .count()
+}
+
+/// Where a value is used: argument `arg` of `inst`, or argument `arg` of the `dest`-th block
+/// call of branch `inst`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    Arg(Inst, usize),
+    Branch(Inst, usize, usize),
+}
+
+fn value_uses(func: &Function) -> HashMap<Value, Vec<Use>> {
+    let dfg = &func.dfg;
+    let mut uses: HashMap<Value, Vec<Use>> = HashMap::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            for (i, &a) in dfg.inst_args(inst).iter().enumerate() {
+                uses.entry(a).or_default().push(Use::Arg(inst, i));
+            }
+            let dests = dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+            for (d, call) in dests.iter().enumerate() {
+                for (j, arg) in call.args(&dfg.value_lists).enumerate() {
+                    if let Some(v) = arg.as_value() {
+                        uses.entry(v).or_default().push(Use::Branch(inst, d, j));
+                    }
+                }
+            }
+        }
+    }
+    uses
+}
+
+/// Does every use of `v` end, through free vector bitcasts (and the `fneg` of a SHA1M
+/// placeholder), in the Rn operand of a placeholder whose Rn the spec says is observed in
+/// lane 0 only (`lane0_rn`)? Then only bits 31:0 of `v` matter.
+fn reaches_only_lane0_operands(
+    func: &Function,
+    uses: &HashMap<Value, Vec<Use>>,
+    v: Value,
+    lane0_rn: &[Mnemonic],
+) -> bool {
+    let rn_is_lane0 = |inst: Inst| classify(func, inst).is_some_and(|m| lane0_rn.contains(&m));
+    uses.get(&v)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .all(|u| {
+            let Use::Arg(inst, i) = *u else {
+                return false;
+            };
+            let result = || func.dfg.first_result(inst);
+            match func.dfg.insts[inst].opcode() {
+                Opcode::Bitcast if is_vector_bitcast(func, inst) => {
+                    reaches_only_lane0_operands(func, uses, result(), lane0_rn)
+                }
+                // SHA1M's placeholder is fma(fneg(rn), rm, rd): fmls reads rn's register.
+                Opcode::Fneg => uses.get(&result()).is_some_and(|us| {
+                    us.iter()
+                        .all(|u| matches!(*u, Use::Arg(f, 0) if rn_is_lane0(f)))
+                }),
+                Opcode::Fma | Opcode::Sqrt => i == 0 && rn_is_lane0(inst),
+                _ => false,
+            }
+        })
+}
+
+/// `extractlane(v, 0)` of an `i32x4` `v`: returns `v`.
+fn lane0_of(func: &Function, x: Value) -> Option<Value> {
+    match func.dfg.insts[def_inst(func, x)?] {
+        InstructionData::BinaryImm8 {
+            opcode: Opcode::Extractlane,
+            arg,
+            imm: 0,
+        } if func.dfg.value_type(arg) == I32X4 => Some(arg),
+        _ => None,
+    }
+}
+
+/// An `i32` block parameter `p` that is used only as `splat.i32x4 p` feeding lane-0-only
+/// operands and in `iadd(extractlane(v, 0), p)`.
+struct Lane0Scalar {
+    block: Block,
+    param: Value,
+    splats: Vec<Inst>,
+    /// The `iadd`s and their `v`.
+    adds: Vec<(Inst, Value)>,
+}
+
+fn find_lane0_scalar(
+    func: &Function,
+    uses: &HashMap<Value, Vec<Use>>,
+    lane0_rn: &[Mnemonic],
+) -> Option<Lane0Scalar> {
+    for block in func.layout.blocks() {
+        'param: for &param in func.dfg.block_params(block) {
+            if func.dfg.value_type(param) != I32 {
+                continue;
+            }
+            let (mut splats, mut adds) = (Vec::new(), Vec::new());
+            for u in uses.get(&param).map(Vec::as_slice).unwrap_or(&[]) {
+                let Use::Arg(inst, i) = *u else {
+                    continue 'param;
+                };
+                let Some(&result) = func.dfg.inst_results(inst).first() else {
+                    continue 'param;
+                };
+                let ty = func.dfg.value_type(result);
+                match func.dfg.insts[inst].opcode() {
+                    Opcode::Splat if ty == I32X4 => splats.push(inst),
+                    Opcode::Iadd if ty == I32 => {
+                        let other = func.dfg.inst_args(inst)[1 - i];
+                        match lane0_of(func, other) {
+                            Some(v) => adds.push((inst, v)),
+                            None => continue 'param,
+                        }
+                    }
+                    _ => continue 'param,
+                }
+            }
+            let lane0_only = |s: &Inst| {
+                reaches_only_lane0_operands(func, uses, func.dfg.first_result(*s), lane0_rn)
+            };
+            if !splats.is_empty() && splats.iter().all(lane0_only) {
+                return Some(Lane0Scalar {
+                    block,
+                    param,
+                    splats,
+                    adds,
+                });
+            }
+        }
+    }
+    None
+}
+
+fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, arg: usize, v: Value) {
+    let dfg = &mut func.dfg;
+    let calls =
+        dfg.insts[inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
+    let mut j = 0;
+    calls[dest].update_args(&mut dfg.value_lists, |a| {
+        let new = if j == arg { BlockArg::Value(v) } else { a };
+        j += 1;
+        new
+    });
+}
+
+/// Rewrite one [`Lane0Scalar`]: the parameter becomes an `i32x4` whose lane 0 is the old
+/// value (other lanes are don't-care), the splats disappear, each `iadd(extractlane(v, 0), p)`
+/// becomes a vector `iadd(v, p)`, and scalar uses elsewhere read lane 0 where they are.
+fn carry_in_vector(func: &mut Function, uses: &HashMap<Value, Vec<Use>>, c: &Lane0Scalar) {
+    let index = func
+        .dfg
+        .block_params(c.block)
+        .iter()
+        .position(|&p| p == c.param)
+        .expect("parameter of its block");
+    let vector_param = func.dfg.replace_block_param(c.param, I32X4);
+    for &s in &c.splats {
+        for u in &uses[&func.dfg.first_result(s)] {
+            if let Use::Arg(inst, i) = *u {
+                func.dfg.inst_args_mut(inst)[i] = vector_param;
+            }
+        }
+        func.layout.remove_inst(s);
+    }
+    let mut vector_of: HashMap<Value, Value> = HashMap::new();
+    for &(add, v) in &c.adds {
+        let loc = func.srcloc(add);
+        let next = func
+            .layout
+            .next_inst(add)
+            .expect("an iadd is never a terminator");
+        let mut pos = FuncCursor::new(func).at_inst(next);
+        pos.set_srcloc(loc);
+        let sum = pos.ins().iadd(v, vector_param);
+        let scalar = func.dfg.first_result(add);
+        for u in uses.get(&scalar).map(Vec::as_slice).unwrap_or(&[]) {
+            let at = match *u {
+                Use::Arg(inst, _) | Use::Branch(inst, _, _) => inst,
+            };
+            let into_param = matches!(*u, Use::Branch(inst, d, j)
+                if j == index && branch_target(func, inst, d) == c.block);
+            let replacement = if into_param {
+                sum
+            } else {
+                let mut pos = FuncCursor::new(func).at_inst(at);
+                pos.set_srcloc(loc);
+                pos.ins().extractlane(sum, 0)
+            };
+            match *u {
+                Use::Arg(inst, i) => func.dfg.inst_args_mut(inst)[i] = replacement,
+                Use::Branch(inst, d, j) => set_branch_arg(func, inst, d, j, replacement),
+            }
+        }
+        func.layout.remove_inst(add);
+        vector_of.insert(scalar, sum);
+    }
+    // Every other value entering the parameter is broadcast on its edge.
+    let branches: Vec<Inst> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.last_inst(b))
+        .collect();
+    for inst in branches {
+        let targets = func.dfg.insts[inst]
+            .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+            .len();
+        for d in 0..targets {
+            if branch_target(func, inst, d) != c.block {
+                continue;
+            }
+            let arg = branch_arg(func, inst, d, index);
+            if func.dfg.value_type(arg) == I32 {
+                let loc = func.srcloc(inst);
+                let mut pos = FuncCursor::new(func).at_inst(inst);
+                pos.set_srcloc(loc);
+                let v = pos.ins().splat(I32X4, arg);
+                set_branch_arg(func, inst, d, index, v);
+            }
+        }
+    }
+}
+
+fn branch_target(func: &Function, inst: Inst, dest: usize) -> Block {
+    let dfg = &func.dfg;
+    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)[dest]
+        .block(&dfg.value_lists)
+}
+
+fn branch_arg(func: &Function, inst: Inst, dest: usize, arg: usize) -> Value {
+    let dfg = &func.dfg;
+    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)[dest]
+        .args(&dfg.value_lists)
+        .nth(arg)
+        .and_then(|a| a.as_value())
+        .expect("plain value argument")
+}
+
+/// Runs between Cranelift's mid-end and instruction selection (native mode only), after
+/// [`schedule_sha1h_early`].
+///
+/// SHA-1 code keeps `e` in a C `uint32_t` across blocks: the loop carries it in a general
+/// register, broadcasts it (`dup`) into the first SHA1C of each block and takes it back out
+/// of the last SHA1H (`mov w, v.s[0]`) to add it: a round trip between register files per
+/// block. Where the loop-carried `i32` is only broadcast into operands the spec proves are
+/// read in lane 0 only (`lane0_rn`, the same facts as lane-0 forwarding) and updated by
+/// `iadd(extractlane(v, 0), e)`, carry it in lane 0 of a vector register instead: lane 0 of
+/// `iadd.i32x4(v, e)` is the scalar sum, and nothing reads the other lanes. Returns the number
+/// of parameters rewritten.
+pub fn carry_lane0_scalars_in_vectors(func: &mut Function, lane0_rn: &[Mnemonic]) -> usize {
+    let mut rewritten = 0;
+    loop {
+        let uses = value_uses(func);
+        let Some(c) = find_lane0_scalar(func, &uses, lane0_rn) else {
+            return rewritten;
+        };
+        carry_in_vector(func, &uses, &c);
+        rewritten += 1;
+    }
 }

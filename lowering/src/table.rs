@@ -188,11 +188,29 @@ impl LoweringTable {
         Ok(b.ins().select(in_range, bit, zero))
     }
 
-    /// Pre-lowering pass over one optimised function (native mode: schedule SHA1H early, see
-    /// [`crate::native::schedule_sha1h_early`]; portable code is left as is).
+    /// Instructions whose Rn operand the spec says is observed in lane 0 only.
+    fn lane0_rn(&self) -> Vec<Mnemonic> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.params
+                    .iter()
+                    .any(|p| p.field == Field::Rn && p.lane0_only)
+            })
+            .map(|e| e.mnemonic)
+            .collect()
+    }
+
+    /// Pre-lowering pass over one optimised function (native mode: schedule SHA1H early, and
+    /// with lane-0 forwarding carry lane-0-only loop scalars in vector registers, see
+    /// [`crate::native::schedule_sha1h_early`] and
+    /// [`crate::native::carry_lane0_scalars_in_vectors`]; portable code is left as is).
     pub fn before_lowering(&self, func: &mut cranelift_codegen::ir::Function) {
         if self.mode == Mode::Aarch64Native {
             crate::native::schedule_sha1h_early(func);
+            if self.forward_lane0 {
+                crate::native::carry_lane0_scalars_in_vectors(func, &self.lane0_rn());
+            }
         }
     }
 

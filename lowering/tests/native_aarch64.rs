@@ -170,10 +170,55 @@ fn a_round_sequence_keeps_every_instruction() {
     assert_eq!(placeholder_words(&code), 0);
 }
 
+/// The split pipeline the engine uses: mid-end, the table's pre-lowering pass, lowering with
+/// the mid-end off, then the post-pass.
+fn compile_split(table: &LoweringTable, func: Function, pre_lowering: bool) -> Vec<u8> {
+    let isa = isa(false);
+    let mut none = settings::builder();
+    none.set("opt_level", "none").unwrap();
+    none.set("enable_nan_canonicalization", "false").unwrap();
+    let lowering_only = cranelift_codegen::isa::lookup_by_name("aarch64-unknown-linux-gnu")
+        .unwrap()
+        .finish(settings::Flags::new(none))
+        .unwrap();
+    let mut ctx = Context::for_function(func);
+    ctx.optimize(&*isa, &mut ControlPlane::default()).unwrap();
+    if pre_lowering {
+        table.before_lowering(&mut ctx.func);
+    }
+    ctx.compile(&*lowering_only, &mut ControlPlane::default())
+        .unwrap();
+    let cc = ctx.compiled_code().unwrap();
+    let mut code = cc.code_buffer().to_vec();
+    let ranges: Vec<CodeRange> = cc
+        .buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|s| !s.loc.is_default())
+        .map(|s| CodeRange {
+            start: s.start,
+            end: s.end,
+            wasm_offset: s.loc.bits(),
+        })
+        .collect();
+    assert_eq!(
+        table.rewrite(&ctx, &ranges, &mut code).unwrap(),
+        Verdict::Rewritten
+    );
+    code
+}
+
 /// Vector register copies (`mov vd.16b, vn.16b`, an alias of `orr vd.16b, vn.16b, vn.16b`).
 fn vector_copies(code: &[u8]) -> usize {
     words(code)
         .filter(|w| w & 0xffe0_fc00 == 0x4ea0_1c00 && (w >> 16) & 31 == (w >> 5) & 31)
+        .count()
+}
+
+/// Moves between general and vector registers: `dup vd.<T>, wn` and `umov`/`mov wd, vn.s[i]`.
+fn register_file_moves(code: &[u8]) -> usize {
+    words(code)
+        .filter(|w| w & 0xbfe0_fc00 == 0x0e00_0c00 || w & 0xbfe0_fc00 == 0x0e00_3c00)
         .count()
 }
 
@@ -183,13 +228,6 @@ fn sha1h_is_scheduled_before_the_round_that_overwrites_its_input() {
     // place, and used only by the round after. Cranelift's mid-end sinks sha1h to that later
     // use, so abcd has to be copied every round; the pre-lowering pass moves it back.
     let isa = isa(false);
-    let mut none = settings::builder();
-    none.set("opt_level", "none").unwrap();
-    none.set("enable_nan_canonicalization", "false").unwrap();
-    let lowering_only = cranelift_codegen::isa::lookup_by_name("aarch64-unknown-linux-gnu")
-        .unwrap()
-        .finish(settings::Flags::new(none))
-        .unwrap();
     let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
     let build = || {
         function(&isa, |b, x| {
@@ -203,37 +241,9 @@ fn sha1h_is_scheduled_before_the_round_that_overwrites_its_input() {
             b.ins().iadd(abcd, e)
         })
     };
-    let compile_split = |schedule: bool| {
-        let mut ctx = Context::for_function(build());
-        ctx.optimize(&*isa, &mut ControlPlane::default()).unwrap();
-        if schedule {
-            table.before_lowering(&mut ctx.func);
-        }
-        ctx.compile(&*lowering_only, &mut ControlPlane::default())
-            .unwrap();
-        let mut code = ctx.compiled_code().unwrap().code_buffer().to_vec();
-        let ranges: Vec<CodeRange> = ctx
-            .compiled_code()
-            .unwrap()
-            .buffer
-            .get_srclocs_sorted()
-            .iter()
-            .filter(|s| !s.loc.is_default())
-            .map(|s| CodeRange {
-                start: s.start,
-                end: s.end,
-                wasm_offset: s.loc.bits(),
-            })
-            .collect();
-        assert_eq!(
-            table.rewrite(&ctx, &ranges, &mut code).unwrap(),
-            Verdict::Rewritten
-        );
-        assert_eq!(sha_insts(&code).len(), 16);
-        code
-    };
-    let sunk = compile_split(false);
-    let scheduled = compile_split(true);
+    let sunk = compile_split(&table, build(), false);
+    let scheduled = compile_split(&table, build(), true);
+    assert_eq!(sha_insts(&scheduled).len(), 16);
     assert!(
         vector_copies(&sunk) >= 4,
         "expected the mid-end to sink sha1h (copies: {})",
@@ -245,6 +255,94 @@ fn sha1h_is_scheduled_before_the_round_that_overwrites_its_input() {
     for pair in order.chunks(2) {
         assert_eq!(pair[0], Mnemonic::Sha1h, "{order:?}");
     }
+}
+
+/// `fn(in, out, n)`: a loop over `n` blocks carrying `abcd` (v128) and `e` (i32), with one
+/// SHA1C round per block fed `splat(e)` and `e += lane0(sha1h(abcd))`, like the C kernel.
+/// `escape` adds a scalar use of `e` inside the loop (a store), which must keep it scalar.
+fn e_loop(isa: &OwnedTargetIsa, table: &LoweringTable, escape: bool) -> Function {
+    let mut sig = Signature::new(isa.default_call_conv());
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(I64));
+    }
+    let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let (entry, header, exit) = (b.create_block(), b.create_block(), b.create_block());
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let (pin, pout, n) = (
+        b.block_params(entry)[0],
+        b.block_params(entry)[1],
+        b.block_params(entry)[2],
+    );
+    let flags = MemFlagsData::trusted();
+    let abcd0 = b.ins().load(I32X4, flags, pin, 0);
+    let e0 = b.ins().load(I32, flags, pin, 16);
+    let wk = b.ins().load(I32X4, flags, pin, 32);
+    b.ins().jump(header, &[abcd0.into(), e0.into(), n.into()]);
+    for ty in [I32X4, I32, I64] {
+        b.append_block_param(header, ty);
+    }
+    b.append_block_param(exit, I32);
+    b.switch_to_block(header);
+    let p = b.block_params(header).to_vec();
+    let (abcd, e, k) = (p[0], p[1], p[2]);
+    let h = call(table, &mut b, Mnemonic::Sha1h, 20, &[abcd]);
+    let e_splat = b.ins().splat(I32X4, e);
+    let abcd2 = call(table, &mut b, Mnemonic::Sha1c, 21, &[abcd, e_splat, wk]);
+    let h0 = b.ins().extractlane(h, 0);
+    let e2 = b.ins().iadd(h0, e);
+    if escape {
+        b.ins().store(flags, e, pout, 32);
+    }
+    let k2 = b.ins().iadd_imm(k, -1);
+    b.ins().brif(
+        k2,
+        header,
+        &[abcd2.into(), e2.into(), k2.into()],
+        exit,
+        &[e2.into()],
+    );
+    b.switch_to_block(exit);
+    let e_out = b.block_params(exit)[0];
+    b.set_srcloc(SourceLoc::default());
+    b.ins().store(flags, abcd2, pout, 0);
+    b.ins().store(flags, e_out, pout, 16);
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    func
+}
+
+#[test]
+fn loop_carried_e_stays_in_a_vector_register() {
+    let isa = isa(false);
+    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let scalar = compile_split(&table, e_loop(&isa, &table, false), false);
+    let vector = compile_split(&table, e_loop(&isa, &table, false), true);
+    assert!(
+        register_file_moves(&scalar) >= 2,
+        "expected dup + umov without the pass"
+    );
+    // Only the entry broadcast and the exit extraction remain, outside the loop.
+    assert_eq!(register_file_moves(&vector), 2);
+    let sha: Vec<Mnemonic> = sha_insts(&vector).iter().map(|i| i.mnemonic).collect();
+    assert_eq!(sha, [Mnemonic::Sha1h, Mnemonic::Sha1c]);
+
+    // A scalar use inside the loop (here a store of e) keeps e in a general register, and
+    // without SHA1C's Rn among the lane-0-only operands nothing is rewritten either.
+    let escaped = compile_split(&table, e_loop(&isa, &table, true), true);
+    assert!(register_file_moves(&escaped) >= 2);
+    let optimized = |escape: bool| {
+        let mut ctx = Context::for_function(e_loop(&isa, &table, escape));
+        ctx.optimize(&*isa, &mut ControlPlane::default()).unwrap();
+        ctx.func
+    };
+    let carry = lowering::native::carry_lane0_scalars_in_vectors;
+    assert_eq!(carry(&mut optimized(true), &[Mnemonic::Sha1c]), 0);
+    assert_eq!(carry(&mut optimized(false), &[Mnemonic::Sha1h]), 0);
+    assert_eq!(carry(&mut optimized(false), &[Mnemonic::Sha1c]), 1);
 }
 
 #[test]
