@@ -296,7 +296,7 @@ fn e_loop(isa: &OwnedTargetIsa, table: &LoweringTable, escape: bool) -> Function
     if escape {
         b.ins().store(flags, e, pout, 32);
     }
-    let k2 = b.ins().iadd_imm(k, -1);
+    let k2 = b.ins().iadd_imm_s(k, -1);
     b.ins().brif(
         k2,
         header,
