@@ -820,7 +820,9 @@ fn find_lane0_scalar(
     uses: &HashMap<Value, Vec<Use>>,
     lane0_rn: &[Mnemonic],
 ) -> Option<Lane0Scalar> {
-    for block in func.layout.blocks() {
+    // The entry block's parameters are the function's: their type is the signature's.
+    let entry = func.layout.entry_block();
+    for block in func.layout.blocks().filter(|&b| Some(b) != entry) {
         'param: for &param in func.dfg.block_params(block) {
             if func.dfg.value_type(param) != I32 {
                 continue;

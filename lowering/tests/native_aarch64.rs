@@ -343,6 +343,31 @@ fn loop_carried_e_stays_in_a_vector_register() {
     assert_eq!(carry(&mut optimized(true), &[Mnemonic::Sha1c]), 0);
     assert_eq!(carry(&mut optimized(false), &[Mnemonic::Sha1h]), 0);
     assert_eq!(carry(&mut optimized(false), &[Mnemonic::Sha1c]), 1);
+
+    // A function parameter of the same shape stays: its type is the signature's.
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I32));
+    sig.returns.push(AbiParam::new(I32));
+    let mut func = Function::with_name_signature(UserFuncName::user(0, 1), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let (pin, e) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let abcd = b.ins().load(I32X4, MemFlagsData::trusted(), pin, 0);
+    let e_splat = b.ins().splat(I32X4, e);
+    let h = call(&table, &mut b, Mnemonic::Sha1h, 30, &[abcd]);
+    let abcd2 = call(&table, &mut b, Mnemonic::Sha1c, 31, &[abcd, e_splat, abcd]);
+    let h0 = b.ins().extractlane(h, 0);
+    let sum = b.ins().iadd(h0, e);
+    let r0 = b.ins().extractlane(abcd2, 0);
+    let r = b.ins().iadd(sum, r0);
+    b.ins().return_(&[r]);
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    assert_eq!(carry(&mut func, &[Mnemonic::Sha1c]), 0);
 }
 
 #[test]
