@@ -2,20 +2,14 @@
 //! memory, run on the JIT and as an aarch64 object under qemu.
 
 use engine::{compile_object, CompileOptions, Instance, NoIntrinsics, ObjTarget, Val};
-use std::path::PathBuf;
 use std::process::Command;
 
 const ABC: &str = "a9993e364706816aba3e25717850c26c9cd0d89d";
 const TWO_BLOCKS: &str = "84983e441c3bd26ebaae4aa1f95129e5e54670f1";
 const MILLION_A: &str = "34aa973cd4c4daa4f61eeb2bdbad27316534016f";
 
-fn engine_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tool_exists(name: &str) -> bool {
-    Command::new(name).arg("--version").output().is_ok()
-}
+mod common;
+use common::{engine_dir, link_driver, require_aarch64_tools, run_ok, tmp, tool_exists};
 
 /// Build tests/c/sha1.c with clang; None if clang is unavailable.
 fn build_wasm() -> Option<Vec<u8>> {
@@ -24,7 +18,7 @@ fn build_wasm() -> Option<Vec<u8>> {
         tool_exists("clang"),
         "clang is missing: run .ci/install-deps (Debian: clang lld)"
     );
-    let out_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sha1.wasm");
+    let out_path = tmp("sha1.wasm");
     let out = Command::new("clang")
         .args([
             "--target=wasm32",
@@ -90,49 +84,21 @@ fn clang_sha1_on_jit() {
 #[test]
 fn clang_sha1_on_aarch64_object() {
     let Some(wasm) = build_wasm() else { return };
-    assert!(
-        tool_exists("aarch64-linux-gnu-gcc") && tool_exists("qemu-aarch64"),
-        "aarch64 toolchain or qemu missing: run .ci/install-deps \
-         (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
-    );
+    require_aarch64_tools();
     let art = compile_object(
         &wasm,
         ObjTarget::Aarch64,
         &CompileOptions::new(&NoIntrinsics),
     )
     .unwrap();
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sha1-aarch64");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("module.o"), &art.object).unwrap();
-    std::fs::write(dir.join("module.h"), &art.header).unwrap();
-    let support = engine_dir().join("support");
-    let exe = dir.join("sha1");
-    let out = Command::new("aarch64-linux-gnu-gcc")
-        .args(["-static", "-O2", "-Wall", "-Werror"])
-        .arg("-I")
-        .arg(&support)
-        .arg("-I")
-        .arg(&dir)
-        .arg(engine_dir().join("tests/c/driver_sha1.c"))
-        .arg(support.join("wasm_rt.c"))
-        .arg(dir.join("module.o"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run = Command::new("qemu-aarch64").arg(&exe).output().unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    let exe = link_driver(
+        &art,
+        &tmp("sha1-aarch64"),
+        "aarch64-linux-gnu-gcc",
+        "driver_sha1.c",
     );
     assert_eq!(
-        String::from_utf8_lossy(&run.stdout),
+        run_ok("qemu-aarch64", &[exe.as_os_str()]),
         format!("abc {ABC}\nmillion_a {MILLION_A}\n")
     );
 }

@@ -10,29 +10,15 @@ use models::engine::engine_model;
 use models::{Bits, Concrete};
 use spec::Mnemonic;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+
+mod common;
+use common::{link_driver, repo, require_aarch64_tools, run_ok, tmp};
 
 lowering::engine_hooks!();
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn kernel_wasm() -> Vec<u8> {
     std::fs::read(repo().join("c/prebuilt/sha1_kernel_imports.wasm")).unwrap()
-}
-
-fn have_aarch64_tools() -> bool {
-    let ok = |t: &str| Command::new(t).arg("--version").output().is_ok();
-    if ok("aarch64-linux-gnu-gcc") && ok("qemu-aarch64") {
-        return true;
-    }
-    // A missing tool fails the test: a skipped check must not look like a pass.
-    panic!(
-        "aarch64-linux-gnu-gcc or qemu-aarch64 missing: run .ci/install-deps \
-         (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
-    )
 }
 
 /// Compile `wasm` for aarch64 with `mode` (native: portable fallback), returning the object
@@ -54,43 +40,10 @@ fn compile_aarch64(wasm: &[u8], mode: Mode, forward: bool) -> engine::ObjectArti
 
 /// Link the object with `driver` and the runtime, run under qemu, return stdout.
 fn link_and_run(art: &engine::ObjectArtifact, dir: &Path, driver: &str, args: &[&str]) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("module.o"), &art.object).unwrap();
-    std::fs::write(dir.join("module.h"), &art.header).unwrap();
-    let support = repo().join("engine/support");
-    let exe = dir.join("driver");
-    let out = Command::new("aarch64-linux-gnu-gcc")
-        .args(["-static", "-O2", "-std=c11", "-Wall", "-Werror", "-I"])
-        .arg(&support)
-        .arg("-I")
-        .arg(dir)
-        .arg(repo().join("engine/tests/c").join(driver))
-        .arg(support.join("wasm_rt.c"))
-        .arg(dir.join("module.o"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "link failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new("qemu-aarch64")
-        .arg(&exe)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+    let exe = link_driver(art, dir, "aarch64-linux-gnu-gcc", driver);
+    let mut argv: Vec<&std::ffi::OsStr> = vec![exe.as_os_str()];
+    argv.extend(args.iter().map(std::ffi::OsStr::new));
+    run_ok("qemu-aarch64", &argv)
 }
 
 fn i32_result(r: Vec<Val>) -> i32 {
@@ -116,9 +69,7 @@ fn kernel_kat_on_the_jit_with_the_portable_lowering() {
 
 #[test]
 fn kernel_kat_as_aarch64_objects_under_qemu() {
-    if !have_aarch64_tools() {
-        return;
-    }
+    require_aarch64_tools();
     for (mode, forward, features) in [
         (Mode::Portable, true, 0),
         (Mode::Aarch64Native, true, 63),
@@ -285,9 +236,7 @@ fn check(got: &[u128], want: &[u128], what: &str) {
 
 #[test]
 fn each_native_instruction_matches_the_engine_model_under_qemu() {
-    if !have_aarch64_tools() {
-        return;
-    }
+    require_aarch64_tools();
     let inputs = differential_inputs();
     let wasm = wat::parse_str(differential_module(&inputs)).unwrap();
     let want = expected(&inputs);

@@ -3,7 +3,9 @@
 
 use engine::{compile_object, CompileOptions, NoIntrinsics, ObjTarget};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::{link_driver, require_aarch64_tools, run_ok, tmp, tool_exists};
 
 const MODULE: &str = r#"(module
   (memory 1 4)
@@ -53,68 +55,21 @@ fn expected() -> String {
     )
 }
 
-fn engine_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tool_exists(name: &str) -> bool {
-    Command::new(name).arg("--version").output().is_ok()
-}
-
 fn build(target: ObjTarget, dir: &Path, cc: &str) -> PathBuf {
     let wasm = wat::parse_str(MODULE).unwrap();
     let art = compile_object(&wasm, target, &CompileOptions::new(&NoIntrinsics)).unwrap();
-    std::fs::create_dir_all(dir).unwrap();
-    let obj = dir.join("module.o");
-    std::fs::write(&obj, &art.object).unwrap();
-    std::fs::write(dir.join("module.h"), &art.header).unwrap();
-    let exe = dir.join("driver");
-    let support = engine_dir().join("support");
-    let out = Command::new(cc)
-        .args(["-static", "-O2", "-std=c11", "-Wall", "-Werror"])
-        .arg("-I")
-        .arg(&support)
-        .arg("-I")
-        .arg(dir)
-        .arg(engine_dir().join("tests/c/driver_basic.c"))
-        .arg(support.join("wasm_rt.c"))
-        .arg(&obj)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "link failed:\n{}\nheader:\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        art.header
-    );
-    exe
-}
-
-fn tmp(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+    link_driver(&art, dir, cc, "driver_basic.c")
 }
 
 #[test]
 fn aarch64_object_runs_under_qemu() {
-    assert!(
-        tool_exists("aarch64-linux-gnu-gcc") && tool_exists("qemu-aarch64"),
-        "aarch64 toolchain or qemu missing: run .ci/install-deps \
-         (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
-    );
+    require_aarch64_tools();
     let exe = build(
         ObjTarget::Aarch64,
         &tmp("obj-aarch64"),
         "aarch64-linux-gnu-gcc",
     );
-    let out = Command::new("qemu-aarch64").arg(&exe).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), expected());
+    assert_eq!(run_ok("qemu-aarch64", &[exe.as_os_str()]), expected());
 }
 
 #[test]
@@ -125,11 +80,5 @@ fn x86_64_object_runs_natively() {
     }
     assert!(tool_exists("gcc"), "gcc is missing (Debian: gcc)");
     let exe = build(ObjTarget::X86_64, &tmp("obj-x86_64"), "gcc");
-    let out = Command::new(&exe).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), expected());
+    assert_eq!(run_ok(&exe, &[]), expected());
 }
