@@ -79,6 +79,23 @@ pub fn src_ranges(ctx: &Context) -> Vec<SrcRange> {
         .collect()
 }
 
+/// Run Cranelift's mid-end on `ctx.func` for `isa`, then the pass's pre-lowering edit.
+fn mid_end_then(
+    ctx: &mut Context,
+    isa: &dyn TargetIsa,
+    pass: Option<&dyn CodePostPass>,
+) -> Result<()> {
+    if let Err(e) = ctx.optimize(isa, &mut ControlPlane::default()) {
+        let msg = cranelift_codegen::print_errors::pretty_error(&ctx.func, e);
+        bail!("cranelift's mid-end failed on {}: {msg}", ctx.func.name);
+    }
+    if let Some(pass) = pass {
+        pass.before_lowering(&mut ctx.func)
+            .with_context(|| format!("pre-lowering pass on {}", ctx.func.name))?;
+    }
+    Ok(())
+}
+
 /// Compile `ctx.func`, run the post-pass and define the bytes as `func_id`.
 /// Returns `Some(reason)` (and defines nothing) if the post-pass rejected the code.
 pub fn compile_and_define<M: Module>(
@@ -93,12 +110,7 @@ pub fn compile_and_define<M: Module>(
     let compiled = match post_pass {
         None => ctx.compile(isa, &mut ControlPlane::default()).map(|_| ()),
         Some(pass) => {
-            if let Err(e) = ctx.optimize(isa, &mut ControlPlane::default()) {
-                let msg = cranelift_codegen::print_errors::pretty_error(&ctx.func, e);
-                bail!("cranelift's mid-end failed on {}: {msg}", ctx.func.name);
-            }
-            pass.before_lowering(&mut ctx.func)
-                .with_context(|| format!("pre-lowering pass on {}", ctx.func.name))?;
+            mid_end_then(ctx, isa, Some(pass))?;
             let lowering_isa = lowering_only_isa(isa)?;
             // Cranelift's verifier runs again here, on the edited CLIF.
             ctx.compile(&*lowering_isa, &mut ControlPlane::default())
@@ -270,13 +282,7 @@ pub fn function_clif_for(
         &mut fctx,
     )?;
     if optimized_for.is_some() {
-        if let Err(e) = ctx.optimize(isa, &mut ControlPlane::default()) {
-            let msg = cranelift_codegen::print_errors::pretty_error(&ctx.func, e);
-            bail!("cranelift's mid-end failed on {}: {msg}", ctx.func.name);
-        }
-        if let Some(pass) = opts.post_pass {
-            pass.before_lowering(&mut ctx.func)?;
-        }
+        mid_end_then(&mut ctx, isa, opts.post_pass)?;
     }
     Ok(ctx.func.display().to_string())
 }

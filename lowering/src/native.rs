@@ -566,18 +566,13 @@ pub fn rewrite_function(
     code: &mut [u8],
 ) -> Result<Verdict> {
     let reject = |s: String| Ok(Verdict::Reject(s));
-    let mut uses: HashMap<Value, Vec<Inst>> = HashMap::new();
-    let mut float_ops = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            for &a in func.dfg.inst_args(inst) {
-                uses.entry(a).or_default().push(inst);
-            }
-            if matches!(func.dfg.insts[inst].opcode(), Opcode::Fma | Opcode::Sqrt) {
-                float_ops.push(inst);
-            }
-        }
-    }
+    let uses = value_uses(func);
+    let float_ops: Vec<Inst> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .filter(|&i| matches!(func.dfg.insts[i].opcode(), Opcode::Fma | Opcode::Sqrt))
+        .collect();
 
     let mut placeholders: Vec<(u32, Mnemonic)> = Vec::new();
     for inst in float_ops {
@@ -604,8 +599,11 @@ pub fn rewrite_function(
             }
         }
         let result = func.dfg.first_result(inst);
-        for &u in uses.get(&result).map(Vec::as_slice).unwrap_or(&[]) {
-            if func.dfg.insts[u].opcode() != Opcode::Bitcast {
+        for u in uses.get(&result).map(Vec::as_slice).unwrap_or(&[]) {
+            let by_bitcast =
+                matches!(*u, Use::Arg(i, _) if func.dfg.insts[i].opcode() == Opcode::Bitcast);
+            let u = u.inst();
+            if !by_bitcast {
                 return reject(format!(
                     "placeholder result of `{text}` used by `{}` (NaN canonicalisation on?)",
                     func.dfg.display_inst(u)
@@ -736,6 +734,14 @@ pub fn schedule_sha1h_early(func: &mut Function) -> usize {
 enum Use {
     Arg(Inst, usize),
     Branch(Inst, usize, usize),
+}
+
+impl Use {
+    fn inst(self) -> Inst {
+        match self {
+            Use::Arg(inst, _) | Use::Branch(inst, _, _) => inst,
+        }
+    }
 }
 
 fn value_uses(func: &Function) -> HashMap<Value, Vec<Use>> {
@@ -907,9 +913,7 @@ fn carry_in_vector(func: &mut Function, uses: &HashMap<Value, Vec<Use>>, c: &Lan
         let sum = pos.ins().iadd(v, vector_param);
         let scalar = func.dfg.first_result(add);
         for u in uses.get(&scalar).map(Vec::as_slice).unwrap_or(&[]) {
-            let at = match *u {
-                Use::Arg(inst, _) | Use::Branch(inst, _, _) => inst,
-            };
+            let at = u.inst();
             let into_param = matches!(*u, Use::Branch(inst, d, j)
                 if j == index && branch_target(func, inst, d) == c.block);
             let replacement = if into_param {

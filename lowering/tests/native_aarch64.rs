@@ -20,8 +20,12 @@ use models::aarch64::Inst;
 use spec::Mnemonic;
 
 fn isa(nan_canonicalisation: bool) -> OwnedTargetIsa {
+    isa_with("speed", nan_canonicalisation)
+}
+
+fn isa_with(opt_level: &str, nan_canonicalisation: bool) -> OwnedTargetIsa {
     let mut b = settings::builder();
-    b.set("opt_level", "speed").unwrap();
+    b.set("opt_level", opt_level).unwrap();
     b.set(
         "enable_nan_canonicalization",
         if nan_canonicalisation {
@@ -90,6 +94,11 @@ fn args_for(m: Mnemonic, x: &[Value]) -> Vec<Value> {
 fn compile(isa: &OwnedTargetIsa, table: &LoweringTable, func: Function) -> (Verdict, Vec<u8>) {
     let mut ctx = Context::for_function(func);
     ctx.compile(&**isa, &mut ControlPlane::default()).unwrap();
+    post_pass(table, &ctx)
+}
+
+/// The table's post-pass over `ctx`'s compiled code.
+fn post_pass(table: &LoweringTable, ctx: &Context) -> (Verdict, Vec<u8>) {
     let cc = ctx.compiled_code().unwrap();
     let mut code = cc.code_buffer().to_vec();
     let ranges: Vec<CodeRange> = cc
@@ -103,7 +112,7 @@ fn compile(isa: &OwnedTargetIsa, table: &LoweringTable, func: Function) -> (Verd
             wasm_offset: s.loc.bits(),
         })
         .collect();
-    let v = table.rewrite(&ctx, &ranges, &mut code).unwrap();
+    let v = table.rewrite(ctx, &ranges, &mut code).unwrap();
     (v, code)
 }
 
@@ -173,38 +182,16 @@ fn a_round_sequence_keeps_every_instruction() {
 /// The split pipeline the engine uses: mid-end, the table's pre-lowering pass, lowering with
 /// the mid-end off, then the post-pass.
 fn compile_split(table: &LoweringTable, func: Function, pre_lowering: bool) -> Vec<u8> {
-    let isa = isa(false);
-    let mut none = settings::builder();
-    none.set("opt_level", "none").unwrap();
-    none.set("enable_nan_canonicalization", "false").unwrap();
-    let lowering_only = cranelift_codegen::isa::lookup_by_name("aarch64-unknown-linux-gnu")
-        .unwrap()
-        .finish(settings::Flags::new(none))
-        .unwrap();
     let mut ctx = Context::for_function(func);
-    ctx.optimize(&*isa, &mut ControlPlane::default()).unwrap();
+    ctx.optimize(&*isa(false), &mut ControlPlane::default())
+        .unwrap();
     if pre_lowering {
         table.before_lowering(&mut ctx.func);
     }
-    ctx.compile(&*lowering_only, &mut ControlPlane::default())
+    ctx.compile(&*isa_with("none", false), &mut ControlPlane::default())
         .unwrap();
-    let cc = ctx.compiled_code().unwrap();
-    let mut code = cc.code_buffer().to_vec();
-    let ranges: Vec<CodeRange> = cc
-        .buffer
-        .get_srclocs_sorted()
-        .iter()
-        .filter(|s| !s.loc.is_default())
-        .map(|s| CodeRange {
-            start: s.start,
-            end: s.end,
-            wasm_offset: s.loc.bits(),
-        })
-        .collect();
-    assert_eq!(
-        table.rewrite(&ctx, &ranges, &mut code).unwrap(),
-        Verdict::Rewritten
-    );
+    let (verdict, code) = post_pass(table, &ctx);
+    assert_eq!(verdict, Verdict::Rewritten);
     code
 }
 
