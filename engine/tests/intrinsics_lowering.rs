@@ -7,6 +7,7 @@
 use engine::{compile_object, CompileOptions, Config, Instance, ObjTarget, Val};
 use lowering::{LoweringTable, Mode};
 use models::engine::engine_model;
+use models::rng::Rng;
 use models::{Bits, Concrete};
 use spec::Mnemonic;
 use std::fmt::Write as _;
@@ -96,20 +97,6 @@ fn sha1_words_in(object: &[u8]) -> usize {
             models::aarch64::Inst::decode(u32::from_le_bytes((*w).try_into().unwrap())).is_some()
         })
         .count()
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn v128(&mut self) -> u128 {
-        (self.next() as u128) << 64 | self.next() as u128
-    }
 }
 
 const CASES: usize = 1000;
@@ -207,7 +194,7 @@ fn parse_lines(out: &str) -> Vec<u128> {
 fn differential_inputs() -> Vec<[u128; 3]> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     (0..CASES)
-        .map(|_| [rng.v128(), rng.v128(), rng.v128()])
+        .map(|_| [rng.u128(), rng.u128(), rng.u128()])
         .collect()
 }
 

@@ -11,31 +11,18 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 use lowering::{arity, emit_portable, portable_clif, ClifDomain, ClifValue};
 use models::engine::engine_model;
+use models::rng::Rng;
 use models::{BinOp, Bits, Concrete, Domain};
 use spec::Mnemonic;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn u128(&mut self) -> u128 {
-        (self.next() as u128) << 64 | self.next() as u128
-    }
-    /// Random 128 bits with a bias towards edge patterns (zeros, ones, single bits).
-    fn value(&mut self) -> u128 {
-        match self.next() % 8 {
-            0 => 0,
-            1 => u128::MAX,
-            2 => 1u128 << (self.next() % 128),
-            3 => self.next() as u128 % 300,
-            _ => self.u128(),
-        }
+/// Random 128 bits with a bias towards edge patterns (zeros, ones, single bits, small values).
+fn edge_value(rng: &mut Rng) -> u128 {
+    match rng.next_u64() % 8 {
+        0 => 0,
+        1 => u128::MAX,
+        2 => 1u128 << (rng.next_u64() % 128),
+        3 => rng.next_u64() as u128 % 300,
+        _ => rng.u128(),
     }
 }
 
@@ -249,13 +236,13 @@ fn cases(rng: &mut Rng) -> Vec<Case> {
         }
         v.push(Case::Not(w));
         v.push(Case::Ite(w));
-        v.push(Case::Rotl(w, 1 + rng.next() as u32 % w));
+        v.push(Case::Rotl(w, 1 + rng.next_u64() as u32 % w));
         v.push(Case::Const(w, rng.u128()));
-        let lo = rng.next() as u32 % w;
-        let hi = lo + rng.next() as u32 % (w - lo);
+        let lo = rng.next_u64() as u32 % w;
+        let hi = lo + rng.next_u64() as u32 % (w - lo);
         v.push(Case::Extract(hi, lo));
         v.push(Case::Extract(w - 1, 0));
-        let wb = 1 + rng.next() as u32 % (129 - w).max(1);
+        let wb = 1 + rng.next_u64() as u32 % (129 - w).max(1);
         if w + wb <= 128 {
             v.push(Case::Concat(w, wb));
             v.push(Case::Zext(w, w + wb));
@@ -281,7 +268,11 @@ fn every_domain_operation_matches_concrete() {
     for c in all {
         let k = jit.compile(3, |d, x| scenario(d, c, x));
         for _ in 0..40 {
-            let ins = [rng.value(), rng.value(), rng.value()];
+            let ins = [
+                edge_value(&mut rng),
+                edge_value(&mut rng),
+                edge_value(&mut rng),
+            ];
             let bits: Vec<Bits> = ins.iter().map(|&v| Bits::from_u128(128, v)).collect();
             let want = scenario(&mut Concrete, c, &bits);
             let want = Concrete.zext(&want, 128).to_u128();
@@ -306,7 +297,7 @@ fn portable_lowering_matches_the_engine_model() {
             d.wrap(r)
         });
         for _ in 0..500 {
-            let ins: Vec<u128> = (0..n).map(|_| rng.value()).collect();
+            let ins: Vec<u128> = (0..n).map(|_| edge_value(&mut rng)).collect();
             let bits: Vec<Bits> = ins.iter().map(|&v| Bits::from_u128(128, v)).collect();
             let want = engine_model(&mut Concrete, m, &bits).to_u128();
             assert_eq!(call(k, &ins), want, "{m} on {ins:#x?}");

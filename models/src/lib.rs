@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod mutation;
 pub mod normalise;
+pub mod rng;
 pub mod term;
 pub mod wasm;
 

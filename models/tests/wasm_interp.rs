@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use models::acle::c_via_engine;
 use models::engine::engine_model;
 use models::normalise::normalise;
+use models::rng::Rng;
 use models::wasm::{
     check_signature, run_export, EngineImports, ImportHandler, Instance, NoImports, ValType,
     WasmModule,
@@ -23,26 +24,8 @@ fn prebuilt(name: &str) -> WasmModule {
     WasmModule::parse(&bytes).unwrap()
 }
 
-/// xorshift64*: reproducible inputs without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn bits(&mut self, width: u32) -> Bits {
-        // Mix in structured values: zeros, ones and single bits find edge cases.
-        let v = match self.next() % 8 {
-            0 => 0,
-            1 => u128::MAX,
-            2 => 1u128 << (self.next() % width as u64),
-            _ => (self.next() as u128) << 64 | self.next() as u128,
-        };
-        Bits::from_u128(width, v)
-    }
+fn bits(rng: &mut Rng, width: u32) -> Bits {
+    Bits::from_u128(width, rng.edge_u128(width))
 }
 
 const ENGINE_EXPORTS: [(&str, Mnemonic); 6] = [
@@ -63,7 +46,7 @@ fn fallbacks_match_engine_model_concretely() {
         let n = EngineImports::arity(mn);
         check_signature(&m, name, &vec![ValType::V128; n], &[ValType::V128]).unwrap();
         for _ in 0..300 {
-            let args: Vec<Bits> = (0..n).map(|_| rng.bits(128)).collect();
+            let args: Vec<Bits> = (0..n).map(|_| bits(&mut rng, 128)).collect();
             let got = run_export(&mut d, &m, name, &args, &mut NoImports).unwrap();
             let want = engine_model(&mut d, mn, &args);
             assert_eq!(got, vec![want], "{name} on {args:?}");
@@ -78,7 +61,7 @@ fn broken_sha1h_differs_in_lanes_1_to_3_only() {
     let mut d = Concrete;
     let mut differs = [false; 4];
     for _ in 0..200 {
-        let x = rng.bits(128);
+        let x = bits(&mut rng, 128);
         let got =
             run_export(&mut d, &m, "__intrinsic_vsha1h_u32", &[x], &mut NoImports).unwrap()[0];
         let want = engine_model(&mut d, Mnemonic::Sha1h, &[x]);
@@ -114,7 +97,7 @@ fn check_wrappers(file: &str, imports: &mut dyn ImportHandler<Concrete>) {
             .collect();
         check_signature(&m, &export, &params, &[c_type(intr.result_type())]).unwrap();
         for _ in 0..200 {
-            let args: Vec<Bits> = params.iter().map(|t| rng.bits(t.width())).collect();
+            let args: Vec<Bits> = params.iter().map(|t| bits(&mut rng, t.width())).collect();
             let got = run_export(&mut d, &m, &export, &args, imports).unwrap();
             let want = c_via_engine(&mut d, intr, &args, |d, p| {
                 Ok(engine_model(d, intr.instruction, p))
@@ -125,8 +108,8 @@ fn check_wrappers(file: &str, imports: &mut dyn ImportHandler<Concrete>) {
     }
     // The helper wrappers.
     for _ in 0..50 {
-        let (a, b) = (rng.bits(128), rng.bits(128));
-        let x = rng.bits(32);
+        let (a, b) = (bits(&mut rng, 128), bits(&mut rng, 128));
+        let x = bits(&mut rng, 32);
         let run = |d: &mut Concrete,
                    name: &str,
                    args: &[Bits],
@@ -228,7 +211,7 @@ fn digest(
 #[test]
 fn kernel_digests() {
     let mut rng = Rng(3);
-    let msg: Vec<u8> = (0..150).map(|_| rng.next() as u8).collect();
+    let msg: Vec<u8> = (0..150).map(|_| rng.next_u64() as u8).collect();
     for (file, imports) in [
         (
             "sha1_kernel_fallback.wasm",
@@ -305,7 +288,7 @@ fn same_function(t: &mut Terms, a: TermId, b: TermId, what: &str) {
     for _ in 0..200 {
         let env: HashMap<String, Bits> = vars
             .iter()
-            .map(|(n, w)| (n.clone(), rng.bits(*w)))
+            .map(|(n, w)| (n.clone(), bits(&mut rng, *w)))
             .collect();
         let r = t.eval(&[a, b], &env).unwrap();
         assert_eq!(r[0], r[1], "{what} differs under {env:?}");
@@ -592,9 +575,9 @@ fn swizzle_and_shuffle_are_exact() {
     let (va, vs) = (t.var("a", 128), t.var("s", 128));
     let sym = run_export(&mut t, &m, "swz", &[va, vs], &mut NoImports).unwrap()[0];
     for _ in 0..100 {
-        let a = rng.bits(128);
+        let a = bits(&mut rng, 128);
         // Indices mostly in range, some not.
-        let s = Bits::from_u128(128, (rng.next() as u128) << 64 | rng.next() as u128).and(
+        let s = Bits::from_u128(128, (rng.next_u64() as u128) << 64 | rng.next_u64() as u128).and(
             &Bits::from_u128(128, 0x1f1f_1f1f_1f1f_1f1f_1f1f_1f1f_1f1f_1f1f),
         );
         let r = run_export(&mut d, &m, "swz", &[a, s], &mut NoImports).unwrap()[0];
@@ -606,7 +589,7 @@ fn swizzle_and_shuffle_are_exact() {
         assert_eq!(bytes(&r), want);
         let env: HashMap<String, Bits> = [("a".to_string(), a), ("s".to_string(), s)].into();
         assert_eq!(t.eval(&[sym], &env).unwrap()[0], r);
-        let b = rng.bits(128);
+        let b = bits(&mut rng, 128);
         let r = run_export(&mut d, &m, "shuf", &[a, b], &mut NoImports).unwrap()[0];
         let mut all = bytes(&a);
         all.extend(bytes(&b));
@@ -651,7 +634,7 @@ fn symbolic_kernel_block() {
 
     let mut rng = Rng(11);
     for _ in 0..5 {
-        let qs: Vec<Bits> = (0..4).map(|_| rng.bits(128)).collect();
+        let qs: Vec<Bits> = (0..4).map(|_| bits(&mut rng, 128)).collect();
         let env: HashMap<String, Bits> = (0..4).map(|i| (format!("q{i}"), qs[i])).collect();
         let sym = t.eval(&[out], &env).unwrap()[0];
         let mut d = Concrete;
