@@ -67,9 +67,3 @@ v128_t __intrinsic_vsha1su1q_u32(v128_t d, v128_t n) {
     v128_t t0_in_lane3 = wasm_i32x4_shuffle(t, zero, 4, 4, 4, 0);
     return wasm_v128_xor(rol_lanes(t, 1), rol_lanes(t0_in_lane3, 2));
 }
-
-/* The fallbacks are emulation: no intrinsic runs as its instruction. */
-int __intrinsic_is_available(int intrinsic_id) {
-    (void)intrinsic_id;
-    return 0;
-}

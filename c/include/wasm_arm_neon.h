@@ -1,14 +1,14 @@
-/* wasm_arm_neon.h: ACLE `sha1` intrinsics for wasm32 with -msimd128.
+/* wasm_arm_neon.h: ACLE intrinsics (sha1) for wasm32 with -msimd128.
  *
- * GENERATED from spec/intrinsics/sha1.toml by `cargo run -p cgen -- header`.
- * DO NOT EDIT: change the spec and regenerate; `cargo run -p cgen -- header
- * --check` (and the cgen tests) fail when this file is stale.
+ * GENERATED from spec/intrinsics/sha1.toml, spec/helpers.toml by `cargo run -p cgen`.
+ * DO NOT EDIT: change the spec and regenerate; `cargo run -p cgen -- --check`
+ * (and the cgen tests) fail when this file is stale.
  *
  * A drop-in for <arm_neon.h>: C written against the ACLE compiles unchanged.
- * Each SHA-1 intrinsic converts its C arguments to v128 values and calls an
+ * Each crypto intrinsic converts its C arguments to v128 values and calls an
  * engine intrinsic imported from module "wasm_arm_neon". An engine that knows the
- * import compiles it to the AArch64 instruction; linking
- * c/fallback/sha1_fallback.c instead defines the imports in pure Wasm SIMD.
+ * import compiles it to the AArch64 instruction; linking the c/fallback/ sources
+ * instead defines the imports in pure Wasm SIMD.
  * Helper intrinsics are single Wasm SIMD operators and need no import.
  */
 #ifndef WASM_ARM_NEON_H
@@ -37,15 +37,19 @@ typedef v128_t uint8x16_t;
  * the engine compiles intrinsic `id` to its hardware instruction, and 0 when it
  * is emulated (the pure-Wasm fallbacks are linked in, or the engine lacks the
  * instruction) or `id` is unknown. Results are identical either way; only
- * speed differs. Ids follow the order of spec/intrinsics/sha1.toml. */
+ * speed differs. Ids are stable: each family has a range starting at its
+ * `id_base`, in the order of its spec file. */
 enum wasm_arm_neon_intrinsic_id {
+    /* sha1 */
+    WASM_ARM_NEON_SHA1_FIRST_ID = 0,
+    WASM_ARM_NEON_SHA1_COUNT = 6,
     WASM_ARM_NEON_VSHA1CQ_U32 = 0,
     WASM_ARM_NEON_VSHA1PQ_U32 = 1,
     WASM_ARM_NEON_VSHA1MQ_U32 = 2,
     WASM_ARM_NEON_VSHA1H_U32 = 3,
     WASM_ARM_NEON_VSHA1SU0Q_U32 = 4,
     WASM_ARM_NEON_VSHA1SU1Q_U32 = 5,
-    WASM_ARM_NEON_INTRINSIC_COUNT = 6
+    WASM_ARM_NEON_ID_LIMIT = 64
 };
 
 WASM_ARM_NEON_IMPORT(__intrinsic_is_available)

@@ -1,5 +1,6 @@
-//! The C layer generator: turns a family spec into `c/include/wasm_arm_neon.h`,
-//! the drop-in replacement for `arm_neon.h` when compiling to wasm32.
+//! The C layer generator: turns the spec (every family and the shared helpers) into
+//! `c/include/wasm_arm_neon.h`, the drop-in replacement for `arm_neon.h` when compiling to
+//! wasm32, and into the generated test sources under `c/generated/`.
 //!
 //! Every C intrinsic becomes a `static inline` function that converts its
 //! arguments at the boundary the spec names and calls the engine intrinsic, a
@@ -33,29 +34,47 @@ pub fn intrinsic_id_name(name: &str) -> String {
     format!("WASM_ARM_NEON_{}", name.to_ascii_uppercase())
 }
 
-/// Generate the header text for one family.
-pub fn header(spec: &Spec) -> Result<String> {
+/// Upper-case C identifier part for a family or intrinsic name.
+fn upper(name: &str) -> String {
+    name.to_ascii_uppercase()
+}
+
+/// Generate the header text for `specs` (every family) and the shared helpers.
+pub fn header(specs: &[Spec], helpers: &[Helper]) -> Result<String> {
     let mut h = String::new();
-    let src = format!("spec/intrinsics/{}.toml", spec.family);
-    let module = &spec.import_module;
+    let sources: Vec<String> = specs
+        .iter()
+        .map(|s| format!("spec/intrinsics/{}.toml", s.family))
+        .chain(["spec/helpers.toml".to_string()])
+        .collect();
+    let families: Vec<&str> = specs.iter().map(|s| s.family.as_str()).collect();
+    let mut modules: Vec<&str> = specs.iter().map(|s| s.import_module.as_str()).collect();
+    modules.dedup();
+    let [module] = modules[..] else {
+        bail!(
+            "the families import from several modules ({}); the header supports one",
+            modules.join(", ")
+        );
+    };
     let guard = "WASM_ARM_NEON_H";
 
     writeln!(
         h,
-        "/* wasm_arm_neon.h: ACLE `{family}` intrinsics for wasm32 with -msimd128.
+        "/* wasm_arm_neon.h: ACLE intrinsics ({families}) for wasm32 with -msimd128.
  *
- * GENERATED from {src} by `cargo run -p cgen -- header`.
- * DO NOT EDIT: change the spec and regenerate; `cargo run -p cgen -- header
- * --check` (and the cgen tests) fail when this file is stale.
+ * GENERATED from {sources} by `cargo run -p cgen`.
+ * DO NOT EDIT: change the spec and regenerate; `cargo run -p cgen -- --check`
+ * (and the cgen tests) fail when this file is stale.
  *
  * A drop-in for <arm_neon.h>: C written against the ACLE compiles unchanged.
- * Each SHA-1 intrinsic converts its C arguments to v128 values and calls an
+ * Each crypto intrinsic converts its C arguments to v128 values and calls an
  * engine intrinsic imported from module \"{module}\". An engine that knows the
- * import compiles it to the AArch64 instruction; linking
- * c/fallback/sha1_fallback.c instead defines the imports in pure Wasm SIMD.
+ * import compiles it to the AArch64 instruction; linking the c/fallback/ sources
+ * instead defines the imports in pure Wasm SIMD.
  * Helper intrinsics are single Wasm SIMD operators and need no import.
  */",
-        family = spec.family
+        families = families.join(", "),
+        sources = sources.join(", ")
     )?;
     writeln!(
         h,
@@ -90,15 +109,26 @@ typedef v128_t uint8x16_t;
  * the engine compiles intrinsic `id` to its hardware instruction, and 0 when it
  * is emulated (the pure-Wasm fallbacks are linked in, or the engine lacks the
  * instruction) or `id` is unknown. Results are identical either way; only
- * speed differs. Ids follow the order of {src}. */
+ * speed differs. Ids are stable: each family has a range starting at its
+ * `id_base`, in the order of its spec file. */
 enum wasm_arm_neon_intrinsic_id {{"
     )?;
-    for (i, intr) in spec.intrinsics.iter().enumerate() {
-        writeln!(h, "    {} = {i},", intrinsic_id_name(&intr.name))?;
+    for spec in specs {
+        let f = upper(&spec.family);
+        writeln!(h, "    /* {} */", spec.family)?;
+        writeln!(h, "    WASM_ARM_NEON_{f}_FIRST_ID = {},", spec.id_base)?;
+        writeln!(
+            h,
+            "    WASM_ARM_NEON_{f}_COUNT = {},",
+            spec.intrinsics.len()
+        )?;
+        for intr in &spec.intrinsics {
+            writeln!(h, "    {} = {},", intrinsic_id_name(&intr.name), intr.id)?;
+        }
     }
     writeln!(
         h,
-        "    WASM_ARM_NEON_INTRINSIC_COUNT = {}
+        "    WASM_ARM_NEON_ID_LIMIT = {}
 }};
 
 WASM_ARM_NEON_IMPORT({IS_AVAILABLE_IMPORT})
@@ -108,7 +138,7 @@ static inline int wasm_arm_neon_is_available(int intrinsic_id) {{
     return {IS_AVAILABLE_IMPORT}(intrinsic_id);
 }}
 ",
-        spec.intrinsics.len()
+        spec::MAX_INTRINSIC_ID
     )?;
 
     writeln!(
@@ -116,7 +146,7 @@ static inline int wasm_arm_neon_is_available(int intrinsic_id) {{
         "/* Engine intrinsics: v128 in, v128 out, bound to whole instruction
  * registers. `const` lets clang drop calls whose result is unused. */"
     )?;
-    for intr in &spec.intrinsics {
+    for intr in specs.iter().flat_map(|s| &s.intrinsics) {
         engine_decl(&mut h, intr)?;
     }
 
@@ -124,7 +154,7 @@ static inline int wasm_arm_neon_is_available(int intrinsic_id) {{
         h,
         "/* C intrinsics: boundary conversions around the engine intrinsics. */"
     )?;
-    for intr in &spec.intrinsics {
+    for intr in specs.iter().flat_map(|s| &s.intrinsics) {
         c_intrinsic(&mut h, intr)?;
     }
 
@@ -132,7 +162,7 @@ static inline int wasm_arm_neon_is_available(int intrinsic_id) {{
         h,
         "/* Helpers: one Wasm SIMD operator each, no engine intrinsic. */"
     )?;
-    for helper in &spec.helpers {
+    for helper in helpers {
         helper_def(&mut h, helper)?;
     }
 
@@ -336,12 +366,232 @@ static inline __attribute__((__always_inline__))
     Ok(())
 }
 
-/// Compare `path` with freshly generated text; the error says how to fix it.
-pub fn check_header(spec: &Spec, path: &Path) -> Result<()> {
-    let want = header(spec)?;
+/// `c/generated/wrappers.c`: one exported `wrap_<intrinsic>` per C intrinsic (and per helper
+/// that takes and returns values), so the verifier can check each one exactly as clang
+/// compiled it through the header.
+pub fn wrappers(specs: &[Spec], helpers: &[Helper]) -> Result<String> {
+    let mut c = String::new();
+    writeln!(
+        c,
+        "/* One exported wrapper per C intrinsic (and per value-only helper), so a
+ * verifier can check each one exactly as compiled: the boundary conversions
+ * of wasm_arm_neon.h included. Built with engine imports and with fallbacks.
+ *
+ * GENERATED from spec/ by `cargo run -p cgen`. DO NOT EDIT. */
+#include <arm_neon.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+"
+    )?;
+    let wrap = |c: &mut String, proto: &spec::Prototype, call_args: Vec<String>| -> Result<()> {
+        let params: Vec<String> = proto
+            .params
+            .iter()
+            .filter(|p| p.ctype != CType::ConstInt)
+            .map(|p| format!("{} {}", proto_type(p.ctype), p.name))
+            .collect();
+        let params = if params.is_empty() {
+            "void".to_string()
+        } else {
+            params.join(", ")
+        };
+        writeln!(
+            c,
+            "EXPORT(wrap_{n})
+{ret} wrap_{n}({params}) {{ return {n}({args}); }}
+",
+            n = proto.name,
+            ret = proto_type(proto.ret),
+            args = call_args.join(", ")
+        )?;
+        Ok(())
+    };
+    for intr in specs.iter().flat_map(|s| &s.intrinsics) {
+        let args = intr
+            .prototype
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        wrap(&mut c, &intr.prototype, args)?;
+    }
+    for h in helpers {
+        let p = &h.prototype;
+        let values = |t: CType| t.is_vector() || t == CType::U32 || t == CType::ConstInt;
+        if !p.params.iter().all(|q| values(q.ctype)) || p.ret == CType::Void {
+            continue; // loads and stores: pointers have no value to compare
+        }
+        // A lane index must be a constant: the wrapper fixes it at 0.
+        let args = p
+            .params
+            .iter()
+            .map(|q| {
+                if q.ctype == CType::ConstInt {
+                    "0".to_string()
+                } else {
+                    q.name.clone()
+                }
+            })
+            .collect();
+        wrap(&mut c, p, args)?;
+    }
+    Ok(c)
+}
+
+fn proto_type(t: CType) -> &'static str {
+    t.c_name()
+}
+
+/// `c/generated/engine_vectors.c`: every engine intrinsic on pseudo-random whole v128
+/// inputs. On AArch64 the instruction word of the spec computes them (inline asm with the
+/// params in the registers the spec binds them to, so whole registers are visible, e.g. the
+/// lanes SHA1H zeroes); on wasm32 whichever `__intrinsic_*` definitions are linked. The two
+/// outputs must match exactly.
+pub fn engine_vectors(specs: &[Spec]) -> Result<String> {
+    let intrinsics: Vec<&Intrinsic> = specs.iter().flat_map(|s| &s.intrinsics).collect();
+    let mut c = String::new();
+    writeln!(
+        c,
+        "/* Engine-layer test vectors: every engine intrinsic on pseudo-random whole
+ * v128 inputs, lanes the instruction ignores included. On AArch64 the spec's
+ * instruction word computes them (the params moved into the registers the
+ * spec binds them to, so whole registers are visible); on wasm32 whichever
+ * __intrinsic_* definitions are linked or provided. The outputs must match.
+ *
+ * GENERATED from spec/ by `cargo run -p cgen`. DO NOT EDIT. */
+#include <arm_neon.h>
+#include <stdint.h>
+
+#define NVEC 256 /* inputs per intrinsic */
+#define NOPS {n}
+",
+        n = intrinsics.len()
+    )?;
+    writeln!(c, "#ifndef __wasm__")?;
+    for intr in &intrinsics {
+        let word = intr.encoding;
+        let reg = |f: spec::Field| f.get(word);
+        let params: Vec<String> = (0..intr.engine.params.len())
+            .map(|i| format!("uint32x4_t p{i}"))
+            .collect();
+        let mut asm = Vec::new();
+        let mut clobbers: Vec<u8> = Vec::new();
+        for (i, p) in intr.engine.params.iter().enumerate() {
+            asm.push(format!("mov v{}.16b, %{}.16b", reg(p.field), i + 1));
+        }
+        for f in spec::Field::ALL {
+            if intr.instruction.desc().has_field(f) && !clobbers.contains(&reg(f)) {
+                clobbers.push(reg(f));
+            }
+        }
+        asm.push(format!(".inst {word:#010x}"));
+        asm.push(format!(
+            "mov %0.16b, v{}.16b",
+            reg(intr.engine.result_field)
+        ));
+        let inputs: Vec<String> = (0..intr.engine.params.len())
+            .map(|i| format!("\"w\"(p{i})"))
+            .collect();
+        let clobbers: Vec<String> = clobbers.iter().map(|r| format!("\"v{r}\"")).collect();
+        writeln!(
+            c,
+            "static uint32x4_t {name}({params}) {{
+    uint32x4_t r;
+    __asm__(\"{asm}\"
+            : \"=w\"(r)
+            : {inputs}
+            : {clobbers});
+    return r;
+}}",
+            name = intr.engine.name,
+            params = params.join(", "),
+            asm = asm.join("\\n\\t"),
+            inputs = inputs.join(", "),
+            clobbers = clobbers.join(", ")
+        )?;
+    }
+    writeln!(
+        c,
+        "#endif
+"
+    )?;
+    writeln!(
+        c,
+        "static uint32_t out[NOPS * NVEC * 4];
+
+static uint32x4_t random_vec(uint32_t *x) {{
+    uint32_t w[4];
+    for (int i = 0; i < 4; i++) {{
+        *x ^= *x << 13, *x ^= *x >> 17, *x ^= *x << 5; /* xorshift32 */
+        w[i] = *x;
+    }}
+    return vld1q_u32(w);
+}}
+
+/* Fills out[] (intrinsic-major, spec order: {names}) and returns it. */
+uint32_t *engine_vectors(void) {{
+    uint32_t x = 0x9E3779B9u;
+    for (int i = 0; i < NVEC; i++) {{
+        uint32x4_t a = random_vec(&x), b = random_vec(&x), c = random_vec(&x);
+        uint32x4_t r[NOPS] = {{",
+        names = intrinsics
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    for intr in &intrinsics {
+        let args: Vec<&str> = ["a", "b", "c"][..intr.engine.params.len()].to_vec();
+        writeln!(c, "            {}({}),", intr.engine.name, args.join(", "))?;
+    }
+    writeln!(
+        c,
+        "        }};
+        for (int op = 0; op < NOPS; op++)
+            vst1q_u32(&out[(op * NVEC + i) * 4], r[op]);
+    }}
+    return out;
+}}
+
+int engine_vectors_count(void) {{ return NOPS * NVEC; }}
+
+#ifndef __wasm__
+#include <stdio.h>
+
+int main(void) {{
+    const uint32_t *o = engine_vectors();
+    for (int i = 0; i < engine_vectors_count(); i++)
+        printf(\"%08x %08x %08x %08x\\n\", o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3]);
+    return 0;
+}}
+#endif"
+    )?;
+    Ok(c)
+}
+
+/// Every generated file: (path, text).
+pub fn artefacts() -> Result<Vec<(PathBuf, String)>> {
+    let specs = spec::load_all()?;
+    let helpers = spec::load_helpers()?;
+    let root = workspace_root();
+    Ok(vec![
+        (header_path(), header(&specs, &helpers)?),
+        (
+            root.join("c/generated/wrappers.c"),
+            wrappers(&specs, &helpers)?,
+        ),
+        (
+            root.join("c/generated/engine_vectors.c"),
+            engine_vectors(&specs)?,
+        ),
+    ])
+}
+
+/// Compare `path` with `want`; the error says how to fix it.
+pub fn check_file(path: &Path, want: &str) -> Result<()> {
     let have = std::fs::read_to_string(path).with_context(|| {
         format!(
-            "cannot read {}; generate it with `cargo run -p cgen -- header`",
+            "cannot read {}; generate it with `cargo run -p cgen`",
             path.display()
         )
     })?;
@@ -355,9 +605,8 @@ pub fn check_header(spec: &Spec, path: &Path) -> Result<()> {
         .unwrap_or_else(|| have.lines().count().min(want.lines().count()))
         + 1;
     bail!(
-        "{} is out of date with spec/intrinsics/{}.toml (first difference at line {line}); \
-         regenerate it with `cargo run -p cgen -- header`",
-        path.display(),
-        spec.family
+        "{} is out of date with spec/ (first difference at line {line}); \
+         regenerate it with `cargo run -p cgen`",
+        path.display()
     )
 }

@@ -71,13 +71,30 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Every case passes, for both implementations (5 cases x 2).
-fn assert_kat_output(text: &str) {
-    assert!(!text.contains("FAIL"), "{text}");
-    assert_eq!(text.matches("PASS").count(), 10, "{text}");
+#[path = "../../tools/testsupport/programs.rs"]
+mod support;
+
+fn programs() -> Vec<String> {
+    support::programs(&cgen::workspace_root())
+}
+
+/// Every case passes, for both implementations, and the well-known ones are there.
+fn assert_kat_output(program: &str, text: &str) {
+    assert!(!text.contains("FAIL"), "{program}: {text}");
+    let pass = text.matches("PASS").count();
+    assert!(
+        pass >= 8 && pass.is_multiple_of(2),
+        "{program}: {pass} PASS lines\n{text}"
+    );
     for case in ["empty", "abc", "448-bit", "million-a"] {
-        assert!(text.contains(&format!("PASS neon  {case}\n")), "{text}");
-        assert!(text.contains(&format!("PASS plain {case}\n")), "{text}");
+        assert!(
+            text.contains(&format!("PASS neon  {case}\n")),
+            "{program}: {text}"
+        );
+        assert!(
+            text.contains(&format!("PASS plain {case}\n")),
+            "{program}: {text}"
+        );
     }
 }
 
@@ -85,30 +102,66 @@ fn assert_kat_output(text: &str) {
 fn native_kat_passes_under_qemu() {
     let dir = built();
     require("qemu-aarch64", "qemu-user");
-    let out = run(Command::new("qemu-aarch64").arg(dir.join("native/kat")));
-    assert_kat_output(&stdout(&out));
+    for p in programs() {
+        let out = run(Command::new("qemu-aarch64").arg(dir.join(format!("native/{p}_kat"))));
+        assert_kat_output(&p, &stdout(&out));
+    }
 }
 
 #[test]
 fn fallback_mode_kat_passes_on_node() {
-    let wasm = built().join("wasm/sha1_kernel_fallback.wasm");
-    assert_kat_output(&stdout(&node(&[Path::new("kat"), &wasm])));
+    for p in programs() {
+        let wasm = built().join(format!("wasm/{p}_kernel_fallback.wasm"));
+        assert_kat_output(&p, &stdout(&node(&[Path::new("kat"), &wasm])));
+    }
 }
 
 /// Imports mode, with the engine intrinsics provided by the fallback module.
 #[test]
 fn imports_mode_kat_passes_with_the_fallback_module_as_engine() {
     let w = built().join("wasm");
-    let out = node(&[
-        Path::new("kat"),
-        &w.join("sha1_kernel_imports.wasm"),
-        &w.join("sha1_fallback_only.wasm"),
-    ]);
-    assert_kat_output(&stdout(&out));
+    for p in programs() {
+        let out = node(&[
+            Path::new("kat"),
+            &w.join(format!("{p}_kernel_imports.wasm")),
+            &w.join("fallback_only.wasm"),
+        ]);
+        assert_kat_output(&p, &stdout(&out));
+    }
 }
 
-fn engine_import_names() -> Vec<String> {
-    let spec = spec::load_family("sha1").unwrap();
+/// Random messages of random lengths: the native gcc build under qemu and the fallback build
+/// on Node give the independent reference digest.
+#[test]
+fn random_messages_match_the_reference_natively_and_on_node() {
+    let dir = built();
+    require("qemu-aarch64", "qemu-user");
+    for p in programs() {
+        let messages = support::random_messages(0x5eed_1000 + p.len() as u64);
+        let want: Vec<String> = messages
+            .iter()
+            .map(|m| support::reference_digest(&p, m))
+            .collect();
+        let input = dir.join(format!("{p}_messages.bin"));
+        std::fs::write(&input, support::stdin_records(&messages)).unwrap();
+        let native = run(Command::new("qemu-aarch64")
+            .arg(dir.join(format!("native/{p}_digest")))
+            .stdin(std::fs::File::open(&input).unwrap()));
+        let node_out = run(Command::new("node")
+            .arg(c_dir().join("run_node.mjs"))
+            .arg("digest")
+            .arg(dir.join(format!("wasm/{p}_kernel_fallback.wasm")))
+            .stdin(std::fs::File::open(&input).unwrap()));
+        for (what, out) in [("native gcc", &native), ("fallback on Node", &node_out)] {
+            let got: Vec<String> = stdout(out).lines().map(str::to_string).collect();
+            assert_eq!(got, want, "{p}: {what}");
+        }
+    }
+}
+
+/// The engine intrinsics of the family a program is named after, plus the availability query.
+fn engine_import_names(program: &str) -> Vec<String> {
+    let spec = spec::load_family(program).unwrap();
     assert_eq!(
         spec.import_module, "wasm_arm_neon",
         "run_node.mjs assumes this module"
@@ -124,13 +177,15 @@ fn engine_import_names() -> Vec<String> {
 
 #[test]
 fn imports_mode_imports_exactly_the_engine_intrinsics() {
-    let names = engine_import_names();
-    let fresh = built().join("wasm/sha1_kernel_imports.wasm");
-    let prebuilt = c_dir().join("prebuilt/sha1_kernel_imports.wasm");
-    for module in [&fresh, &prebuilt] {
-        let mut args: Vec<&Path> = vec![Path::new("check-imports"), module];
-        args.extend(names.iter().map(Path::new));
-        node(&args);
+    for p in programs() {
+        let names = engine_import_names(&p);
+        let fresh = built().join(format!("wasm/{p}_kernel_imports.wasm"));
+        let prebuilt = c_dir().join(format!("prebuilt/{p}_kernel_imports.wasm"));
+        for module in [&fresh, &prebuilt] {
+            let mut args: Vec<&Path> = vec![Path::new("check-imports"), module];
+            args.extend(names.iter().map(Path::new));
+            node(&args);
+        }
     }
 }
 
@@ -147,9 +202,14 @@ fn fallback_engine_intrinsics_match_aarch64() {
     let fallback = stdout(&node(&[
         Path::new("vectors"),
         &harness,
-        &w.join("sha1_fallback_only.wasm"),
+        &w.join("fallback_only.wasm"),
     ]));
-    assert_eq!(native.lines().count(), 6 * 256);
+    let intrinsics: Vec<String> = spec::load_all()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s.intrinsics.iter().map(|i| i.name.clone()))
+        .collect();
+    assert_eq!(native.lines().count(), intrinsics.len() * 256);
     assert!(
         native == fallback,
         "fallback differs from AArch64 at the engine layer"
@@ -160,28 +220,31 @@ fn fallback_engine_intrinsics_match_aarch64() {
     let broken = stdout(&node(&[
         Path::new("vectors"),
         &harness,
-        &w.join("sha1_fallback_only.wasm"),
+        &w.join("fallback_only.wasm"),
         &w.join("broken_sha1h_all_lanes.wasm"),
     ]));
+    let sha1h = intrinsics.iter().position(|n| n == "vsha1h_u32").unwrap();
     for (i, (n, b)) in native.lines().zip(broken.lines()).enumerate() {
-        let sha1h = (3 * 256..4 * 256).contains(&i);
+        let in_sha1h = (sha1h * 256..(sha1h + 1) * 256).contains(&i);
         let (n, b): (Vec<&str>, Vec<&str>) = (n.split(' ').collect(), b.split(' ').collect());
         assert_eq!(n[0], b[0], "line {i}");
-        assert_eq!(n[1..] != b[1..], sha1h, "line {i}: {n:?} vs {b:?}");
+        assert_eq!(n[1..] != b[1..], in_sha1h, "line {i}: {n:?} vs {b:?}");
     }
     let kat = node(&[
         Path::new("kat"),
         &w.join("sha1_kernel_imports.wasm"),
-        &w.join("sha1_fallback_only.wasm"),
+        &w.join("fallback_only.wasm"),
         &w.join("broken_sha1h_all_lanes.wasm"),
     ]);
-    assert_kat_output(&stdout(&kat));
+    assert_kat_output("sha1", &stdout(&kat));
 }
 
 #[test]
-fn prebuilt_kernel_passes_kat_on_node() {
-    let wasm = c_dir().join("prebuilt/sha1_kernel_fallback.wasm");
-    assert_kat_output(&stdout(&node(&[Path::new("kat"), &wasm])));
+fn prebuilt_kernels_pass_kat_on_node() {
+    for p in programs() {
+        let wasm = c_dir().join(format!("prebuilt/{p}_kernel_fallback.wasm"));
+        assert_kat_output(&p, &stdout(&node(&[Path::new("kat"), &wasm])));
+    }
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn with_options<R>(
 ) -> Result<R> {
     let forward = !args.no_lane0_forwarding;
     let table = |mode| -> Result<LoweringTable> {
-        Ok(LoweringTable::sha1(mode)?.with_forward_lane0(forward))
+        Ok(LoweringTable::all(mode)?.with_forward_lane0(forward))
     };
     match args.lowering {
         Lowering::None => f(&CompileOptions::new(&NoIntrinsics)),

@@ -1,13 +1,15 @@
-//! Lowerings of the SHA-1 engine intrinsics (`wasm_arm_neon.__intrinsic_vsha1*`) to CLIF.
+//! Lowerings of the engine intrinsics (`wasm_arm_neon.__intrinsic_*`) of every spec family to
+//! CLIF.
 //!
 //! * (A) portable: [`emit_portable`] runs `models::engine::engine_model` over [`ClifDomain`],
 //!   so the emitted CLIF is the engine model itself; [`portable_clif`] wraps it as a standalone
 //!   function for a CLIF interpreter.
-//! * (D) AArch64-native: [`native::emit_placeholder`] emits one float op per intrinsic that
-//!   Cranelift lowers to one instruction of the SHA-1 instruction's register shape, and the
-//!   post-pass ([`LoweringTable::rewrite`]) re-encodes it. [`native_table`] holds the
-//!   placeholder / encoding pattern / operand map rows, with the register effects the
-//!   verifier checks.
+//! * (D) AArch64-native: [`native::emit_marker`] emits an opaque call per call site; after
+//!   Cranelift's mid-end it becomes a float op that Cranelift lowers to one instruction of the
+//!   instruction's register shape (one placeholder per shape, shared by every instruction of
+//!   that shape), and the post-pass ([`LoweringTable::rewrite`]) re-encodes it. [`native_entry`]
+//!   gives each instruction's placeholder, encoding pattern and operand map, with the register
+//!   effects the verifier checks.
 //!
 //! [`LoweringTable`] resolves the spec's imports and dispatches to either lowering.
 //!
@@ -22,10 +24,10 @@ pub mod table;
 
 pub use domain::{ClifDomain, ClifValue};
 pub use native::{
-    check_register_effects, native_entry, native_table, native_word_for, register_effects, Access,
-    CodeRange, NativeEntry, PlaceholderField, PlaceholderOp, RegisterEffects, Verdict,
+    check_register_effects, native_entry, native_table, native_word_for, Access, CodeRange,
+    NativeEntry, PlaceholderField, RegisterEffects, Shape, Verdict,
 };
-pub use portable::{arity, emit_portable, portable_clif};
+pub use portable::{emit_portable, portable_clif};
 pub use table::{lane0_source, LoweringTable, Mode, IS_AVAILABLE};
 
 /// Re-exports for [`engine_hooks!`].
@@ -41,8 +43,8 @@ pub mod reexport {
 ///
 /// ```ignore
 /// lowering::engine_hooks!();
-/// let native = LoweringTable::sha1(Mode::Aarch64Native)?;
-/// let portable = LoweringTable::sha1(Mode::Portable)?;
+/// let native = LoweringTable::all(Mode::Aarch64Native)?;
+/// let portable = LoweringTable::all(Mode::Portable)?;
 /// let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
 /// let opts = CompileOptions { lowering: &n, post_pass: Some(&n), fallback: Some(&p) };
 /// ```
@@ -77,8 +79,7 @@ macro_rules! engine_hooks {
                 &self,
                 func: &mut $crate::reexport::cranelift_codegen::ir::Function,
             ) -> $crate::reexport::anyhow::Result<()> {
-                self.0.before_lowering(func);
-                Ok(())
+                self.0.before_lowering(func)
             }
 
             fn rewrite(

@@ -1,24 +1,35 @@
-//! Lowering (D), AArch64-native: per intrinsic, one CLIF "register-shape placeholder" that
-//! Cranelift 0.135.8 lowers to exactly one AArch64 instruction with the SHA-1 instruction's
-//! register shape, then a post-pass that re-encodes that word as the SHA-1 instruction keeping
-//! the allocated registers (see shared/design/engine.md, design D).
+//! Lowering (D), AArch64-native (shared/design/engine.md, design D), in three steps:
 //!
-//! Everything the verifier needs to check is data here: [`native_table`] (placeholder op,
-//! encoding pattern, operand map) and the register effects of both sides.
+//! 1. **Marker** ([`emit_marker`]): at translation, each intrinsic call site becomes a `call`
+//!    to an external function whose name encodes the instruction. A call is opaque to
+//!    Cranelift's mid-end: it is never merged with another call (GVN), moved or dropped, so
+//!    every call site keeps its own identity however many intrinsics share a register shape.
+//! 2. **Placeholder** ([`materialize_placeholders`], after the mid-end): each marker becomes
+//!    one float operation that Cranelift lowers to exactly one AArch64 instruction with the
+//!    register shape of the intrinsic's instruction (`fmla` for `Vd` tied + `Vn` + `Vm`,
+//!    `fmla` by element for `Vd` tied + `Vn`, `fsqrt` for `Vd = f(Vn)`). Placeholders are
+//!    shared by register shape, not one float op per instruction: the call site (its source
+//!    location) says which instruction a placeholder stands for.
+//! 3. **Re-encoding** ([`rewrite_function`], after register allocation): the one placeholder
+//!    word in each call site's code range is rewritten into the instruction, keeping the
+//!    allocated registers.
+//!
+//! Everything the verifier checks is data here: the shape rows (placeholder, encoding
+//! pattern, register effects) and, per instruction, the operand map and effects derived from
+//! the instruction table ([`native_entry`]).
 
 use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
-use cranelift_codegen::ir::types::{F32X4, F64X2, I32, I32X4};
+use cranelift_codegen::ir::types::{F32X4, I32, I32X4};
 use cranelift_codegen::ir::{
-    Block, BlockArg, Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode, Type,
-    Value, ValueDef,
+    AbiParam, Block, BlockArg, ExtFuncData, ExternalName, Function, Inst, InstBuilder,
+    InstructionData, MemFlagsData, Opcode, Signature, UserExternalName, Value, ValueDef,
 };
 use cranelift_frontend::FunctionBuilder;
-use models::aarch64::Inst as ShaInst;
+use models::aarch64::Inst as MachInst;
 
-use crate::domain::little_endian;
 use spec::{Field, Mnemonic, View};
 
 /// A register field of a placeholder's encoding. All placeholders use the standard
@@ -32,16 +43,29 @@ pub enum PlaceholderField {
 
 impl PlaceholderField {
     pub fn shift(self) -> u32 {
-        match self {
-            PlaceholderField::Rd => 0,
-            PlaceholderField::Rn => 5,
-            PlaceholderField::Rm => 16,
-        }
+        self.field().shift()
     }
 
     /// The register number in this field of `word`.
     pub fn get(self, word: u32) -> u8 {
-        (word >> self.shift() & 31) as u8
+        self.field().get(word)
+    }
+
+    /// The instruction field at the same bit position.
+    pub fn field(self) -> Field {
+        match self {
+            PlaceholderField::Rd => Field::Rd,
+            PlaceholderField::Rn => Field::Rn,
+            PlaceholderField::Rm => Field::Rm,
+        }
+    }
+
+    pub fn of(field: Field) -> PlaceholderField {
+        match field {
+            Field::Rd => PlaceholderField::Rd,
+            Field::Rn => PlaceholderField::Rn,
+            Field::Rm => PlaceholderField::Rm,
+        }
     }
 }
 
@@ -54,36 +78,44 @@ pub struct Access<F> {
 
 /// Registers an instruction reads and writes. A write through the `S` view zeroes bits
 /// 127:32, so it defines the whole register.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct RegisterEffects<F: 'static> {
-    pub reads: &'static [Access<F>],
-    pub writes: &'static [Access<F>],
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegisterEffects<F> {
+    pub reads: Vec<Access<F>>,
+    pub writes: Vec<Access<F>>,
 }
 
-/// The CLIF shape of a placeholder (operands are the instruction's register operands
-/// bitcast to the float vector type, see [`emit_placeholder`]).
+/// The register shape of an instruction: which registers it names and whether its
+/// destination is also a source.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum PlaceholderOp {
-    /// `fma.f32x4 rn, rm, rd`
-    FmaF32x4,
-    /// `fma.f64x2 rn, rm, rd`
-    FmaF64x2,
-    /// `fma.f32x4 (fneg rn), rm, rd`
-    FmsF32x4,
-    /// `fma.f64x2 (fneg rn), rm, rd`
-    FmsF64x2,
-    /// `sqrt.f32x4 rn`
-    SqrtF32x4,
-    /// `fma.f32x4 rn, (splat (extractlane rn 0)), rd`
-    FmaElemF32x4,
+pub enum Shape {
+    /// `Vd` read and written, `Vn`, `Vm` read (e.g. SHA1C, SHA1SU0).
+    Tied3,
+    /// `Vd` read and written, `Vn` read (e.g. SHA1SU1).
+    Tied2,
+    /// `Vd` written from `Vn` (e.g. SHA1H).
+    Unary,
 }
 
-/// One row of the native table.
-#[derive(Clone, Debug)]
-pub struct NativeEntry {
-    pub mnemonic: Mnemonic,
-    pub op: PlaceholderOp,
-    /// The placeholder as CLIF (operands named by the SHA-1 instruction's fields).
+impl Shape {
+    /// The shape of `m`, from its operands in the instruction table.
+    pub fn of(m: Mnemonic) -> Option<Shape> {
+        let desc = m.desc();
+        let access = |f: Field| desc.operand(f).map(|o| o.access);
+        use spec::Access::*;
+        match (access(Field::Rd), access(Field::Rn), access(Field::Rm)) {
+            (Some(ReadWrite), Some(Read), Some(Read)) => Some(Shape::Tied3),
+            (Some(ReadWrite), Some(Read), None) => Some(Shape::Tied2),
+            (Some(Write), Some(Read), None) => Some(Shape::Unary),
+            _ => None,
+        }
+    }
+}
+
+/// How one register shape is produced: the placeholder and the word it becomes.
+#[derive(Debug)]
+pub struct ShapeRow {
+    pub shape: Shape,
+    /// The placeholder as CLIF (operands named by the instruction's fields).
     pub placeholder: &'static str,
     /// The single AArch64 instruction Cranelift emits for it.
     pub placeholder_asm: &'static str,
@@ -91,12 +123,11 @@ pub struct NativeEntry {
     /// out exactly the register fields.
     pub match_mask: u32,
     pub match_value: u32,
-    /// Placeholder field -> SHA-1 instruction field the register number is copied into.
-    pub operand_map: &'static [(PlaceholderField, Field)],
     /// Placeholder fields that must hold the same register (else the function is rejected).
     pub same_register: &'static [(PlaceholderField, PlaceholderField)],
-    pub placeholder_effects: RegisterEffects<PlaceholderField>,
-    pub instruction_effects: RegisterEffects<Field>,
+    /// Registers the placeholder instruction reads and writes.
+    pub reads: &'static [Access<PlaceholderField>],
+    pub writes: &'static [Access<PlaceholderField>],
 }
 
 const fn acc<F>(field: F, view: View) -> Access<F> {
@@ -105,170 +136,129 @@ const fn acc<F>(field: F, view: View) -> Access<F> {
 
 use PlaceholderField as P;
 
-/// sha1c/p/m: `q<d>, s<n>, v<m>.4s`; reads Qd, Sn, Vm; writes Qd.
-const SHA_CPM: RegisterEffects<Field> = RegisterEffects {
-    reads: &[
-        acc(Field::Rd, View::Full),
-        acc(Field::Rn, View::S),
-        acc(Field::Rm, View::Full),
-    ],
-    writes: &[acc(Field::Rd, View::Full)],
-};
-const SHA_SU0: RegisterEffects<Field> = RegisterEffects {
-    reads: &[
-        acc(Field::Rd, View::Full),
-        acc(Field::Rn, View::Full),
-        acc(Field::Rm, View::Full),
-    ],
-    writes: &[acc(Field::Rd, View::Full)],
-};
-const SHA_H: RegisterEffects<Field> = RegisterEffects {
-    reads: &[acc(Field::Rn, View::S)],
-    writes: &[acc(Field::Rd, View::S)],
-};
-const SHA_SU1: RegisterEffects<Field> = RegisterEffects {
-    reads: &[acc(Field::Rd, View::Full), acc(Field::Rn, View::Full)],
-    writes: &[acc(Field::Rd, View::Full)],
-};
-
-/// fmla/fmls (vector): reads Vd (accumulator), Vn, Vm; writes Vd.
-const FMLA_VEC: RegisterEffects<PlaceholderField> = RegisterEffects {
-    reads: &[
-        acc(P::Rd, View::Full),
-        acc(P::Rn, View::Full),
-        acc(P::Rm, View::Full),
-    ],
-    writes: &[acc(P::Rd, View::Full)],
-};
-/// fmla (by element, index 0): reads Vd, Vn, and lane 0 of Vm.
-const FMLA_ELEM: RegisterEffects<PlaceholderField> = RegisterEffects {
-    reads: &[
-        acc(P::Rd, View::Full),
-        acc(P::Rn, View::Full),
-        acc(P::Rm, View::S),
-    ],
-    writes: &[acc(P::Rd, View::Full)],
-};
-const FSQRT: RegisterEffects<PlaceholderField> = RegisterEffects {
-    reads: &[acc(P::Rn, View::Full)],
-    writes: &[acc(P::Rd, View::Full)],
-};
-
-const MAP3: &[(PlaceholderField, Field)] =
-    &[(P::Rd, Field::Rd), (P::Rn, Field::Rn), (P::Rm, Field::Rm)];
-const MAP2: &[(PlaceholderField, Field)] = &[(P::Rd, Field::Rd), (P::Rn, Field::Rn)];
-
 /// Mask of the fixed bits of the three-register float encodings (everything but Rm/Rn/Rd).
 const MASK3: u32 = 0xffe0_fc00;
 
-static TABLE: [NativeEntry; 6] = [
-    NativeEntry {
-        mnemonic: Mnemonic::Sha1c,
-        op: PlaceholderOp::FmaF32x4,
+static SHAPES: [ShapeRow; 3] = [
+    ShapeRow {
+        shape: Shape::Tied3,
         placeholder: "fma.f32x4 rn, rm, rd",
         placeholder_asm: "fmla vd.4s, vn.4s, vm.4s",
         match_mask: MASK3,
         match_value: 0x4e20_cc00,
-        operand_map: MAP3,
         same_register: &[],
-        placeholder_effects: FMLA_VEC,
-        instruction_effects: SHA_CPM,
+        reads: &[
+            acc(P::Rd, View::Full),
+            acc(P::Rn, View::Full),
+            acc(P::Rm, View::Full),
+        ],
+        writes: &[acc(P::Rd, View::Full)],
     },
-    NativeEntry {
-        mnemonic: Mnemonic::Sha1p,
-        op: PlaceholderOp::FmaF64x2,
-        placeholder: "fma.f64x2 rn, rm, rd",
-        placeholder_asm: "fmla vd.2d, vn.2d, vm.2d",
-        match_mask: MASK3,
-        match_value: 0x4e60_cc00,
-        operand_map: MAP3,
-        same_register: &[],
-        placeholder_effects: FMLA_VEC,
-        instruction_effects: SHA_CPM,
-    },
-    NativeEntry {
-        mnemonic: Mnemonic::Sha1m,
-        op: PlaceholderOp::FmsF32x4,
-        placeholder: "fma.f32x4 (fneg rn), rm, rd",
-        placeholder_asm: "fmls vd.4s, vn.4s, vm.4s",
-        match_mask: MASK3,
-        match_value: 0x4ea0_cc00,
-        operand_map: MAP3,
-        same_register: &[],
-        placeholder_effects: FMLA_VEC,
-        instruction_effects: SHA_CPM,
-    },
-    NativeEntry {
-        mnemonic: Mnemonic::Sha1h,
-        op: PlaceholderOp::SqrtF32x4,
-        placeholder: "sqrt.f32x4 rn",
-        placeholder_asm: "fsqrt vd.4s, vn.4s",
-        match_mask: 0xffff_fc00,
-        match_value: 0x6ea1_f800,
-        operand_map: MAP2,
-        same_register: &[],
-        placeholder_effects: FSQRT,
-        instruction_effects: SHA_H,
-    },
-    NativeEntry {
-        mnemonic: Mnemonic::Sha1su0,
-        op: PlaceholderOp::FmsF64x2,
-        placeholder: "fma.f64x2 (fneg rn), rm, rd",
-        placeholder_asm: "fmls vd.2d, vn.2d, vm.2d",
-        match_mask: MASK3,
-        match_value: 0x4ee0_cc00,
-        operand_map: MAP3,
-        same_register: &[],
-        placeholder_effects: FMLA_VEC,
-        instruction_effects: SHA_SU0,
-    },
-    NativeEntry {
-        mnemonic: Mnemonic::Sha1su1,
-        op: PlaceholderOp::FmaElemF32x4,
+    ShapeRow {
+        shape: Shape::Tied2,
         placeholder: "fma.f32x4 rn, (splat.f32x4 (extractlane rn, 0)), rd",
         placeholder_asm: "fmla vd.4s, vn.4s, vm.s[0]  (vm = vn)",
         // L (bit 21) and H (bit 11) are the lane index and stay fixed at 0.
         match_mask: MASK3,
         match_value: 0x4f80_1000,
-        operand_map: MAP2,
         same_register: &[(P::Rm, P::Rn)],
-        placeholder_effects: FMLA_ELEM,
-        instruction_effects: SHA_SU1,
+        reads: &[
+            acc(P::Rd, View::Full),
+            acc(P::Rn, View::Full),
+            acc(P::Rm, View::S),
+        ],
+        writes: &[acc(P::Rd, View::Full)],
+    },
+    ShapeRow {
+        shape: Shape::Unary,
+        placeholder: "sqrt.f32x4 rn",
+        placeholder_asm: "fsqrt vd.4s, vn.4s",
+        match_mask: 0xffff_fc00,
+        match_value: 0x6ea1_f800,
+        same_register: &[],
+        reads: &[acc(P::Rn, View::Full)],
+        writes: &[acc(P::Rd, View::Full)],
     },
 ];
 
-/// The placeholder table, one row per SHA-1 instruction.
-pub fn native_table() -> &'static [NativeEntry] {
-    &TABLE
+/// The placeholder rows, one per register shape.
+pub fn shape_rows() -> &'static [ShapeRow] {
+    &SHAPES
 }
 
-/// The row for `m`.
-pub fn native_entry(m: Mnemonic) -> &'static NativeEntry {
-    TABLE
+pub fn shape_row(shape: Shape) -> &'static ShapeRow {
+    SHAPES
         .iter()
-        .find(|e| e.mnemonic == m)
-        .expect("every mnemonic has a row")
+        .find(|r| r.shape == shape)
+        .expect("every shape has a row")
 }
 
-/// Per instruction: (mnemonic, placeholder effects, SHA-1 instruction effects).
-pub fn register_effects() -> Vec<(
-    Mnemonic,
-    RegisterEffects<PlaceholderField>,
-    RegisterEffects<Field>,
-)> {
-    TABLE
-        .iter()
-        .map(|e| (e.mnemonic, e.placeholder_effects, e.instruction_effects))
-        .collect()
+/// The native lowering of one instruction: its shape's placeholder and the instruction's
+/// operands, as the verifier checks them.
+#[derive(Clone, Debug)]
+pub struct NativeEntry {
+    pub mnemonic: Mnemonic,
+    pub shape: Shape,
+    pub placeholder: &'static str,
+    pub placeholder_asm: &'static str,
+    pub match_mask: u32,
+    pub match_value: u32,
+    /// Placeholder field -> instruction field the register number is copied into.
+    pub operand_map: Vec<(PlaceholderField, Field)>,
+    pub same_register: Vec<(PlaceholderField, PlaceholderField)>,
+    pub placeholder_effects: RegisterEffects<PlaceholderField>,
+    pub instruction_effects: RegisterEffects<Field>,
+}
+
+/// The native lowering of `m`, or `None` if no placeholder has its register shape.
+pub fn native_entry(m: Mnemonic) -> Option<NativeEntry> {
+    let shape = Shape::of(m)?;
+    let row = shape_row(shape);
+    let desc = m.desc();
+    let effects = |pick: fn(spec::Access) -> bool| -> Vec<Access<Field>> {
+        desc.operands
+            .iter()
+            .filter(|o| pick(o.access))
+            .map(|o| acc(o.field, o.view))
+            .collect()
+    };
+    Some(NativeEntry {
+        mnemonic: m,
+        shape,
+        placeholder: row.placeholder,
+        placeholder_asm: row.placeholder_asm,
+        match_mask: row.match_mask,
+        match_value: row.match_value,
+        // Placeholders name their operands by the instruction's fields.
+        operand_map: desc
+            .operands
+            .iter()
+            .map(|o| (PlaceholderField::of(o.field), o.field))
+            .collect(),
+        same_register: row.same_register.to_vec(),
+        placeholder_effects: RegisterEffects {
+            reads: row.reads.to_vec(),
+            writes: row.writes.to_vec(),
+        },
+        instruction_effects: RegisterEffects {
+            reads: effects(spec::Access::reads),
+            writes: effects(spec::Access::writes),
+        },
+    })
+}
+
+/// The native entry of every instruction that has one.
+pub fn native_table() -> Vec<NativeEntry> {
+    Mnemonic::all().filter_map(native_entry).collect()
 }
 
 fn covers(outer: View, inner: View) -> bool {
     outer == View::Full || outer == inner
 }
 
-/// Register-effect inclusion for one row: through the operand map, the placeholder reads
-/// (at least) everything the SHA-1 instruction reads, and both write the same registers, with
-/// the placeholder defining the whole register (so the allocator neither frees a register the
+/// Register-effect inclusion for one entry: through the operand map, the placeholder reads
+/// (at least) everything the instruction reads, and both write the same registers, with the
+/// placeholder defining the whole register (so the allocator neither frees a register the
 /// instruction still reads nor keeps a value in a register it overwrites).
 pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
     let mapped = |f: Field| -> Vec<PlaceholderField> {
@@ -279,7 +269,7 @@ pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
             .map(|(pf, _)| *pf)
             .collect();
         // Fields forced equal read the same register.
-        for (a, b) in e.same_register {
+        for (a, b) in &e.same_register {
             if v.contains(b) {
                 v.push(*a);
             }
@@ -289,7 +279,7 @@ pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
         }
         v
     };
-    for r in e.instruction_effects.reads {
+    for r in &e.instruction_effects.reads {
         let ok = mapped(r.field).iter().any(|pf| {
             e.placeholder_effects
                 .reads
@@ -311,7 +301,7 @@ pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
                 .any(|pw| pw.field == pf && pw.view == View::Full)
         })
     };
-    for w in e.instruction_effects.writes {
+    for w in &e.instruction_effects.writes {
         if !written(mapped(w.field)) {
             return Err(format!(
                 "{}: the instruction writes {:?} but the placeholder does not define it",
@@ -319,7 +309,7 @@ pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
             ));
         }
     }
-    for pw in e.placeholder_effects.writes {
+    for pw in &e.placeholder_effects.writes {
         let sf = e.operand_map.iter().find(|(pf, _)| *pf == pw.field);
         let ok = sf.is_some_and(|(_, sf)| {
             e.instruction_effects
@@ -337,24 +327,23 @@ pub fn check_register_effects(e: &NativeEntry) -> Result<(), String> {
     Ok(())
 }
 
-/// The word the post-pass writes for `m` with the allocated registers (`rm` is ignored by
-/// the two-register instructions).
+/// The word the post-pass writes for `m` with the allocated registers (fields `m` does not
+/// have are ignored).
 pub fn native_word_for(mnemonic: Mnemonic, rd: u8, rn: u8, rm: u8) -> u32 {
-    let rm = if matches!(mnemonic, Mnemonic::Sha1h | Mnemonic::Sha1su1) {
-        0
-    } else {
-        rm
-    };
-    ShaInst {
-        mnemonic,
-        rd,
-        rn,
-        rm,
+    let mut inst = MachInst::canonical(mnemonic);
+    for f in Field::ALL {
+        if mnemonic.desc().has_field(f) {
+            match f {
+                Field::Rd => inst.rd = rd,
+                Field::Rn => inst.rn = rn,
+                Field::Rm => inst.rm = rm,
+            }
+        }
     }
-    .encode()
+    inst.encode()
 }
 
-/// Rewrite one placeholder word into its SHA-1 instruction, or say why not.
+/// Rewrite one placeholder word into its instruction, or say why not.
 pub fn reencode(e: &NativeEntry, word: u32) -> Result<u32, String> {
     if word & e.match_mask != e.match_value {
         return Err(format!(
@@ -362,7 +351,7 @@ pub fn reencode(e: &NativeEntry, word: u32) -> Result<u32, String> {
             e.placeholder_asm
         ));
     }
-    for (a, b) in e.same_register {
+    for (a, b) in &e.same_register {
         if a.get(word) != b.get(word) {
             return Err(format!(
                 "{}: placeholder fields {a:?} and {b:?} got different registers",
@@ -371,7 +360,7 @@ pub fn reencode(e: &NativeEntry, word: u32) -> Result<u32, String> {
         }
     }
     let mut regs = [0u8; 3];
-    for (pf, sf) in e.operand_map {
+    for (pf, sf) in &e.operand_map {
         let i = match sf {
             Field::Rd => 0,
             Field::Rn => 1,
@@ -385,77 +374,141 @@ pub fn reencode(e: &NativeEntry, word: u32) -> Result<u32, String> {
 /// Flags on the bitcasts directly around a placeholder: native endianness, where the engine's
 /// translator always writes explicit little-endian (the CLIF verifier allows no other flags on
 /// a bitcast). On AArch64 both mean the same, so code generation is unchanged, but the
-/// difference marks the float op as ours and keeps GVN from sharing our bitcasts with the
-/// translator's.
+/// difference marks the float op as ours.
 pub fn marker_flags() -> MemFlagsData {
     MemFlagsData::new()
 }
 
-fn float_type(op: PlaceholderOp) -> Type {
-    match op {
-        PlaceholderOp::FmaF64x2 | PlaceholderOp::FmsF64x2 => F64X2,
-        _ => F32X4,
+/// Namespace of the marker functions' external names (the index is the instruction's
+/// position in the instruction table). Markers never reach code generation.
+pub const MARKER_NAMESPACE: u32 = 0x6877_0001;
+
+/// Emit the marker for instruction `m` at a call site: `call marker_m(operands)`, where the
+/// operands are the 128-bit values bound to the registers `m` reads, in Rd, Rn, Rm order.
+/// The result is `I32X4`. Keep the call site's source location on the builder.
+pub fn emit_marker(b: &mut FunctionBuilder, m: Mnemonic, operands: &[Value]) -> Result<Value> {
+    let Some(shape) = Shape::of(m) else {
+        bail!("{m} has no native placeholder shape");
+    };
+    let reads = m.desc().read_fields();
+    if operands.len() != reads.len() {
+        bail!(
+            "{m} ({shape:?}) reads {} registers, got {} operands",
+            reads.len(),
+            operands.len()
+        );
     }
+    let mut sig = Signature::new(b.func.signature.call_conv);
+    for _ in operands {
+        sig.params.push(AbiParam::new(I32X4));
+    }
+    sig.returns.push(AbiParam::new(I32X4));
+    let signature = b.import_signature(sig);
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(MARKER_NAMESPACE, m.index()));
+    let marker = b.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature,
+        colocated: false,
+        patchable: false,
+    });
+    let call = b.ins().call(marker, operands);
+    Ok(b.inst_results(call)[0])
 }
 
-/// Emit the placeholder for `m`. `rd`/`rn`/`rm` are the 128-bit values bound to the
-/// instruction's registers (`rd` is unused for SHA1H, `rm` for SHA1H and SHA1SU1). The result
-/// is `I32X4`.
-pub fn emit_placeholder(
-    b: &mut FunctionBuilder,
-    m: Mnemonic,
+/// The instruction a marker call stands for, if `inst` is one.
+pub fn marker_of(func: &Function, inst: Inst) -> Option<Mnemonic> {
+    let InstructionData::Call { func_ref, .. } = func.dfg.insts[inst] else {
+        return None;
+    };
+    let ExternalName::User(r) = func.dfg.ext_funcs[func_ref].name else {
+        return None;
+    };
+    let name = &func.params.user_named_funcs()[r];
+    (name.namespace == MARKER_NAMESPACE)
+        .then(|| Mnemonic::from_index(name.index))
+        .flatten()
+}
+
+/// Emit the placeholder for `shape` before the cursor's position. `rd`/`rn`/`rm` are the
+/// 128-bit values bound to the instruction's registers (unused ones are `None`). Returns the
+/// float result (`F32X4`).
+fn emit_placeholder(
+    pos: &mut FuncCursor,
+    shape: Shape,
     rd: Option<Value>,
     rn: Value,
     rm: Option<Value>,
 ) -> Result<Value> {
-    let e = native_entry(m);
-    let fty = float_type(e.op);
-    // The marked bitcast must keep the lane count (native flags are only allowed then), so
-    // f64x2 goes through i64x2.
-    let int_ty = fty.as_int();
-    let cast = |b: &mut FunctionBuilder, v: Value| {
-        let v = if int_ty == I32X4 {
-            v
-        } else {
-            b.ins().bitcast(int_ty, little_endian(), v)
-        };
-        b.ins().bitcast(fty, marker_flags(), v)
+    let need = |v: Option<Value>, what: &str| match v {
+        Some(v) => Ok(v),
+        None => bail!("{shape:?} placeholder without its {what} operand"),
     };
-    let need = |v: Option<Value>, what: &str| -> Result<Value> {
-        match v {
-            Some(v) => Ok(v),
-            None => bail!("{m}: missing the {what} operand"),
+    let cast = |pos: &mut FuncCursor, v: Value| pos.ins().bitcast(F32X4, marker_flags(), v);
+    let x = cast(pos, rn);
+    Ok(match shape {
+        Shape::Unary => pos.ins().sqrt(x),
+        Shape::Tied2 => {
+            let z = cast(pos, need(rd, "Rd")?);
+            let lane = pos.ins().extractlane(x, 0);
+            let s = pos.ins().splat(F32X4, lane);
+            pos.ins().fma(x, s, z)
         }
-    };
-    let x = cast(b, rn);
-    let r = match e.op {
-        PlaceholderOp::SqrtF32x4 => b.ins().sqrt(x),
-        PlaceholderOp::FmaElemF32x4 => {
-            let z = cast(b, need(rd, "Rd")?);
-            let lane = b.ins().extractlane(x, 0);
-            let s = b.ins().splat(F32X4, lane);
-            b.ins().fma(x, s, z)
+        Shape::Tied3 => {
+            let y = cast(pos, need(rm, "Rm")?);
+            let z = cast(pos, need(rd, "Rd")?);
+            pos.ins().fma(x, y, z)
         }
-        PlaceholderOp::FmaF32x4
-        | PlaceholderOp::FmaF64x2
-        | PlaceholderOp::FmsF32x4
-        | PlaceholderOp::FmsF64x2 => {
-            let y = cast(b, need(rm, "Rm")?);
-            let z = cast(b, need(rd, "Rd")?);
-            let x = if matches!(e.op, PlaceholderOp::FmsF32x4 | PlaceholderOp::FmsF64x2) {
-                b.ins().fneg(x)
-            } else {
-                x
-            };
-            b.ins().fma(x, y, z)
-        }
-    };
-    let r = b.ins().bitcast(int_ty, marker_flags(), r);
-    Ok(if int_ty == I32X4 {
-        r
-    } else {
-        b.ins().bitcast(I32X4, little_endian(), r)
     })
+}
+
+/// Call sites found while materialising one function's placeholders.
+#[derive(Clone, Debug, Default)]
+pub struct Sites {
+    /// Wasm offset (source location) -> instruction.
+    pub by_offset: HashMap<u32, Mnemonic>,
+    /// Why the function cannot keep the native lowering, if something is off (the post-pass
+    /// then rejects it and the engine falls back to the portable lowering).
+    pub problems: Vec<String>,
+}
+
+/// Step 2: replace every marker call by its register-shape placeholder, keeping the call's
+/// result value and source location. Returns the call sites.
+pub fn materialize_placeholders(func: &mut Function) -> Result<Sites> {
+    let markers: Vec<(Inst, Mnemonic)> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .filter_map(|i| marker_of(func, i).map(|m| (i, m)))
+        .collect();
+    let mut sites = Sites::default();
+    for (inst, m) in markers {
+        let loc = func.srcloc(inst);
+        if loc.is_default() {
+            sites
+                .problems
+                .push(format!("a {m} call site has no source location"));
+        } else if let Some(other) = sites.by_offset.insert(loc.bits(), m) {
+            sites.problems.push(format!(
+                "two call sites ({other} and {m}) at wasm offset {}",
+                loc.bits()
+            ));
+        }
+        let shape = Shape::of(m).expect("markers are only emitted for shaped instructions");
+        let args = func.dfg.inst_args(inst).to_vec();
+        let by_field: Vec<(Field, Value)> = m.desc().read_fields().into_iter().zip(args).collect();
+        let operand = |f: Field| by_field.iter().find(|(g, _)| *g == f).map(|(_, v)| *v);
+        let (rd, rn, rm) = (operand(Field::Rd), operand(Field::Rn), operand(Field::Rm));
+        let Some(rn) = rn else {
+            bail!("{m}: marker without its Rn operand");
+        };
+        let mut pos = FuncCursor::new(func).at_inst(inst);
+        pos.set_srcloc(loc);
+        let r = emit_placeholder(&mut pos, shape, rd, rn, rm)?;
+        func.replace(inst).bitcast(I32X4, marker_flags(), r);
+    }
+    Ok(sites)
 }
 
 /// A code range tagged with a Wasm offset (mirror of `engine::SrcRange`).
@@ -504,68 +557,69 @@ fn unary_of(func: &Function, v: Value, op: Opcode) -> Option<Value> {
 }
 
 /// The placeholder shape of a float instruction, or `None` if it is not one of ours.
-fn classify(func: &Function, inst: Inst) -> Option<Mnemonic> {
+fn classify(func: &Function, inst: Inst) -> Option<Shape> {
     let dfg = &func.dfg;
     let ty = dfg.value_type(dfg.first_result(inst));
     let args = dfg.inst_args(inst);
+    if ty != F32X4 || !is_marked(func, args[0]) {
+        return None;
+    }
     match dfg.insts[inst].opcode() {
-        Opcode::Sqrt if ty == F32X4 && is_marked(func, args[0]) => Some(Mnemonic::Sha1h),
+        Opcode::Sqrt => Some(Shape::Unary),
         Opcode::Fma => {
             let (x, y, z) = (args[0], args[1], args[2]);
             if !is_marked(func, z) {
                 return None;
             }
-            if ty == F32X4 && is_marked(func, x) {
-                // rn, splat(extractlane(rn, 0)), rd
-                if let Some(lane) = unary_of(func, y, Opcode::Splat) {
-                    let src = match dfg.insts[def_inst(func, lane)?] {
-                        InstructionData::BinaryImm8 {
-                            opcode: Opcode::Extractlane,
-                            arg,
-                            imm: 0,
-                        } => arg,
-                        _ => return None,
-                    };
-                    return (src == x).then_some(Mnemonic::Sha1su1);
-                }
+            // rn, splat(extractlane(rn, 0)), rd
+            if let Some(lane) = unary_of(func, y, Opcode::Splat) {
+                let src = match dfg.insts[def_inst(func, lane)?] {
+                    InstructionData::BinaryImm8 {
+                        opcode: Opcode::Extractlane,
+                        arg,
+                        imm: 0,
+                    } => arg,
+                    _ => return None,
+                };
+                return (src == x).then_some(Shape::Tied2);
             }
-            if !is_marked(func, y) {
-                return None;
-            }
-            let negated = unary_of(func, x, Opcode::Fneg);
-            let x = negated.unwrap_or(x);
-            if !is_marked(func, x) {
-                return None;
-            }
-            match (ty, negated.is_some()) {
-                (t, false) if t == F32X4 => Some(Mnemonic::Sha1c),
-                (t, false) if t == F64X2 => Some(Mnemonic::Sha1p),
-                (t, true) if t == F32X4 => Some(Mnemonic::Sha1m),
-                (t, true) if t == F64X2 => Some(Mnemonic::Sha1su0),
-                _ => None,
-            }
+            is_marked(func, y).then_some(Shape::Tied3)
         }
         _ => None,
     }
 }
 
-/// The post-pass over one compiled function. `sites` maps the Wasm offset of every call
-/// site the native lowering emitted (for this function) to its instruction.
+/// The instruction a placeholder stands for: its shape, and its call site's instruction.
+fn placeholder_mnemonic(func: &Function, sites: &Sites, inst: Inst) -> Option<Mnemonic> {
+    let shape = classify(func, inst)?;
+    let loc = func.srcloc(inst);
+    let m = *sites
+        .by_offset
+        .get(&loc.bits())
+        .filter(|_| !loc.is_default())?;
+    (Shape::of(m) == Some(shape)).then_some(m)
+}
+
+/// Step 3, the post-pass over one compiled function. `sites` are the call sites step 2 found
+/// in this function.
 ///
 /// Guards (any failure rejects the function, which the engine then recompiles with the
-/// portable lowering): every `fma`/`sqrt` in the final CLIF is a marked placeholder emitted at
-/// a known site with the expected shape (no genuine float op of a placeholder kind); each
-/// placeholder result is used only by bitcasts (NaN canonicalisation would insert
-/// `fcmp`/`select` after it); each site's code ranges hold exactly one word matching its
-/// placeholder pattern and no word of another placeholder pattern; register fields that must
-/// agree do.
+/// portable lowering): step 2 saw no problem; every `fma`/`sqrt` in the final CLIF is a
+/// placeholder of the shape of its call site's instruction (no genuine float op of a
+/// placeholder kind); each placeholder result is used only by bitcasts (NaN canonicalisation
+/// would insert `fcmp`/`select` after it); each site's code ranges hold exactly one word
+/// matching its shape's pattern and no word of another shape; register fields that must agree
+/// do.
 pub fn rewrite_function(
     func: &Function,
-    sites: &HashMap<u32, Mnemonic>,
+    sites: &Sites,
     ranges: &[CodeRange],
     code: &mut [u8],
 ) -> Result<Verdict> {
     let reject = |s: String| Ok(Verdict::Reject(s));
+    if let Some(p) = sites.problems.first() {
+        return reject(p.clone());
+    }
     let uses = value_uses(func);
     let float_ops: Vec<Inst> = func
         .layout
@@ -581,39 +635,33 @@ pub fn rewrite_function(
         let Some(shape) = classify(func, inst) else {
             return reject(format!("genuine float op of a placeholder kind: `{text}`"));
         };
-        let site = (!loc.is_default())
-            .then(|| sites.get(&loc.bits()))
-            .flatten();
-        match site {
-            Some(&m) if m == shape => {}
-            Some(&m) => {
-                return reject(format!(
-                    "placeholder for {m} at wasm offset {} became the {shape} shape: `{text}`",
+        let Some(m) = placeholder_mnemonic(func, sites, inst) else {
+            let site = (!loc.is_default())
+                .then(|| sites.by_offset.get(&loc.bits()))
+                .flatten();
+            return reject(match site {
+                Some(m) => format!(
+                    "placeholder for {m} at wasm offset {} became the {shape:?} shape: `{text}`",
                     loc.bits()
-                ))
-            }
-            None => {
-                return reject(format!(
-                    "placeholder `{text}` has no known call site (srcloc {loc:?})"
-                ))
-            }
-        }
+                ),
+                None => format!("placeholder `{text}` has no known call site (srcloc {loc:?})"),
+            });
+        };
         let result = func.dfg.first_result(inst);
         for u in uses.get(&result).map(Vec::as_slice).unwrap_or(&[]) {
             let by_bitcast =
                 matches!(*u, Use::Arg(i, _) if func.dfg.insts[i].opcode() == Opcode::Bitcast);
-            let u = u.inst();
             if !by_bitcast {
                 return reject(format!(
                     "placeholder result of `{text}` used by `{}` (NaN canonicalisation on?)",
-                    func.dfg.display_inst(u)
+                    func.dfg.display_inst(u.inst())
                 ));
             }
         }
         if placeholders.iter().any(|(o, _)| *o == loc.bits()) {
             return reject(format!("two placeholders at wasm offset {}", loc.bits()));
         }
-        placeholders.push((loc.bits(), shape));
+        placeholders.push((loc.bits(), m));
     }
     if placeholders.is_empty() {
         return Ok(Verdict::Unchanged);
@@ -621,7 +669,7 @@ pub fn rewrite_function(
 
     let mut edits = Vec::new();
     for (offset, m) in placeholders {
-        let e = native_entry(m);
+        let e = native_entry(m).expect("placeholders exist only for shaped instructions");
         let mut found = Vec::new();
         for r in ranges.iter().filter(|r| r.wasm_offset == offset) {
             if r.start % 4 != 0 || r.end as usize > code.len() {
@@ -632,7 +680,7 @@ pub fn rewrite_function(
                 let word = u32::from_le_bytes(code[i..i + 4].try_into().unwrap());
                 if word & e.match_mask == e.match_value {
                     found.push((i, word));
-                } else if let Some(o) = TABLE.iter().find(|o| word & o.match_mask == o.match_value)
+                } else if let Some(o) = SHAPES.iter().find(|o| word & o.match_mask == o.match_value)
                 {
                     return reject(format!(
                         "{m} at wasm offset {offset}: found a `{}` word {word:#010x} instead",
@@ -649,7 +697,7 @@ pub fn rewrite_function(
             ));
         }
         let (i, word) = found[0];
-        match reencode(e, word) {
+        match reencode(&e, word) {
             Ok(new) => edits.push((i, new)),
             Err(why) => return reject(format!("wasm offset {offset}: {why}")),
         }
@@ -658,74 +706,6 @@ pub fn rewrite_function(
         code[i..i + 4].copy_from_slice(&w.to_le_bytes());
     }
     Ok(Verdict::Rewritten)
-}
-
-/// Is `inst` a bitcast between 128-bit vector types (free on AArch64: no instruction)?
-fn is_vector_bitcast(func: &Function, inst: Inst) -> bool {
-    func.dfg.insts[inst].opcode() == Opcode::Bitcast
-        && func.dfg.value_type(func.dfg.first_result(inst)).is_vector()
-        && func.dfg.value_type(func.dfg.inst_args(inst)[0]).is_vector()
-}
-
-/// Move `inst` up to directly after the latest definition of its arguments in its block (or to
-/// the top of the block if none is defined there), first doing the same for any free vector
-/// bitcast that defines one of its arguments. Pure instructions only: moving them earlier
-/// keeps every use after the definition and cannot change what the function computes.
-fn hoist_in_block(func: &mut Function, inst: Inst) -> bool {
-    let Some(block) = func.layout.inst_block(inst) else {
-        return false;
-    };
-    let mut moved = false;
-    let mut latest: Option<Inst> = None;
-    for arg in func.dfg.inst_args(inst).to_vec() {
-        let Some(def) = def_inst(func, arg) else {
-            continue;
-        };
-        if func.layout.inst_block(def) != Some(block) {
-            continue;
-        }
-        if is_vector_bitcast(func, def) {
-            moved |= hoist_in_block(func, def);
-        }
-        if latest.is_none_or(|l| func.layout.pp_cmp(def, l).is_gt()) {
-            latest = Some(def);
-        }
-    }
-    let before = match latest {
-        Some(def) => func
-            .layout
-            .next_inst(def)
-            .expect("a definition is never a terminator"),
-        None => func.layout.first_inst(block).expect("block holds inst"),
-    };
-    if before == inst {
-        return moved;
-    }
-    func.layout.remove_inst(inst);
-    func.layout.insert_inst(inst, before);
-    true
-}
-
-/// Runs between Cranelift's mid-end and instruction selection (native mode only).
-///
-/// The mid-end places every pure instruction just before its first use, so the SHA1H
-/// placeholder `e' = sha1h(abcd)` lands after the next SHA1C/P/M, which overwrites `abcd` in
-/// place (Rd is tied): the register allocator then has to copy `abcd` before every round
-/// pair. Moving SHA1H (with the free bitcasts feeding it) up to right after its input's
-/// definition, as a C compiler schedules it, lets `abcd` die at the round instead.
-/// Returns the number of placeholders moved.
-pub fn schedule_sha1h_early(func: &mut Function) -> usize {
-    let sha1h: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Sqrt)
-        .filter(|&i| classify(func, i) == Some(Mnemonic::Sha1h))
-        .collect();
-    sha1h
-        .into_iter()
-        .filter(|&i| hoist_in_block(func, i))
-        .count()
 }
 
 /// Where a value is used: argument `arg` of `inst`, or argument `arg` of the `dest`-th block
@@ -765,16 +745,25 @@ fn value_uses(func: &Function) -> HashMap<Value, Vec<Use>> {
     uses
 }
 
-/// Does every use of `v` end, through free vector bitcasts (and the `fneg` of a SHA1M
-/// placeholder), in the Rn operand of a placeholder whose Rn the spec says is observed in
-/// lane 0 only (`lane0_rn`)? Then only bits 31:0 of `v` matter.
+/// Is `inst` a bitcast between 128-bit vector types (free on AArch64: no instruction)?
+fn is_vector_bitcast(func: &Function, inst: Inst) -> bool {
+    func.dfg.insts[inst].opcode() == Opcode::Bitcast
+        && func.dfg.value_type(func.dfg.first_result(inst)).is_vector()
+        && func.dfg.value_type(func.dfg.inst_args(inst)[0]).is_vector()
+}
+
+/// Does every use of `v` end, through free vector bitcasts, in the Rn operand of a
+/// placeholder whose Rn the spec says is observed in lane 0 only (`lane0_rn`)? Then only bits
+/// 31:0 of `v` matter.
 fn reaches_only_lane0_operands(
     func: &Function,
+    sites: &Sites,
     uses: &HashMap<Value, Vec<Use>>,
     v: Value,
     lane0_rn: &[Mnemonic],
 ) -> bool {
-    let rn_is_lane0 = |inst: Inst| classify(func, inst).is_some_and(|m| lane0_rn.contains(&m));
+    let rn_is_lane0 =
+        |inst: Inst| placeholder_mnemonic(func, sites, inst).is_some_and(|m| lane0_rn.contains(&m));
     uses.get(&v)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -783,17 +772,21 @@ fn reaches_only_lane0_operands(
             let Use::Arg(inst, i) = *u else {
                 return false;
             };
-            let result = || func.dfg.first_result(inst);
             match func.dfg.insts[inst].opcode() {
-                Opcode::Bitcast if is_vector_bitcast(func, inst) => {
-                    reaches_only_lane0_operands(func, uses, result(), lane0_rn)
+                Opcode::Bitcast if is_vector_bitcast(func, inst) => reaches_only_lane0_operands(
+                    func,
+                    sites,
+                    uses,
+                    func.dfg.first_result(inst),
+                    lane0_rn,
+                ),
+                // Tied3 and Unary placeholders read Rn as argument 0 and nowhere else (a
+                // Tied2 placeholder also reads it through its by-element operand).
+                Opcode::Fma | Opcode::Sqrt => {
+                    i == 0
+                        && rn_is_lane0(inst)
+                        && matches!(classify(func, inst), Some(Shape::Tied3 | Shape::Unary))
                 }
-                // SHA1M's placeholder is fma(fneg(rn), rm, rd): fmls reads rn's register.
-                Opcode::Fneg => uses.get(&result()).is_some_and(|us| {
-                    us.iter()
-                        .all(|u| matches!(*u, Use::Arg(f, 0) if rn_is_lane0(f)))
-                }),
-                Opcode::Fma | Opcode::Sqrt => i == 0 && rn_is_lane0(inst),
                 _ => false,
             }
         })
@@ -823,6 +816,7 @@ struct Lane0Scalar {
 
 fn find_lane0_scalar(
     func: &Function,
+    sites: &Sites,
     uses: &HashMap<Value, Vec<Use>>,
     lane0_rn: &[Mnemonic],
 ) -> Option<Lane0Scalar> {
@@ -855,7 +849,7 @@ fn find_lane0_scalar(
                 }
             }
             let lane0_only = |s: &Inst| {
-                reaches_only_lane0_operands(func, uses, func.dfg.first_result(*s), lane0_rn)
+                reaches_only_lane0_operands(func, sites, uses, func.dfg.first_result(*s), lane0_rn)
             };
             if !splats.is_empty() && splats.iter().all(lane0_only) {
                 return Some(Lane0Scalar {
@@ -901,7 +895,6 @@ fn carry_in_vector(func: &mut Function, uses: &HashMap<Value, Vec<Use>>, c: &Lan
         }
         func.layout.remove_inst(s);
     }
-    let mut vector_of: HashMap<Value, Value> = HashMap::new();
     for &(add, v) in &c.adds {
         let loc = func.srcloc(add);
         let next = func
@@ -929,7 +922,6 @@ fn carry_in_vector(func: &mut Function, uses: &HashMap<Value, Vec<Use>>, c: &Lan
             }
         }
         func.layout.remove_inst(add);
-        vector_of.insert(scalar, sum);
     }
     // Every other value entering the parameter is broadcast on its edge.
     let branches: Vec<Inst> = func
@@ -973,7 +965,7 @@ fn branch_arg(func: &Function, inst: Inst, dest: usize, arg: usize) -> Value {
 }
 
 /// Runs between Cranelift's mid-end and instruction selection (native mode only), after
-/// [`schedule_sha1h_early`].
+/// [`materialize_placeholders`].
 ///
 /// SHA-1 code keeps `e` in a C `uint32_t` across blocks: the loop carries it in a general
 /// register, broadcasts it (`dup`) into the first SHA1C of each block and takes it back out
@@ -983,11 +975,15 @@ fn branch_arg(func: &Function, inst: Inst, dest: usize, arg: usize) -> Value {
 /// `iadd(extractlane(v, 0), e)`, carry it in lane 0 of a vector register instead: lane 0 of
 /// `iadd.i32x4(v, e)` is the scalar sum, and nothing reads the other lanes. Returns the number
 /// of parameters rewritten.
-pub fn carry_lane0_scalars_in_vectors(func: &mut Function, lane0_rn: &[Mnemonic]) -> usize {
+pub fn carry_lane0_scalars_in_vectors(
+    func: &mut Function,
+    sites: &Sites,
+    lane0_rn: &[Mnemonic],
+) -> usize {
     let mut rewritten = 0;
     loop {
         let uses = value_uses(func);
-        let Some(c) = find_lane0_scalar(func, &uses, lane0_rn) else {
+        let Some(c) = find_lane0_scalar(func, sites, &uses, lane0_rn) else {
             return rewritten;
         };
         carry_in_vector(func, &uses, &c);

@@ -1,12 +1,11 @@
 //! `LoweringTable`: resolves the spec's engine-intrinsic imports and emits the selected
 //! lowering at each call site; for the native lowering it is also the post-pass.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use anyhow::{bail, Result};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I32, I32X4};
+use cranelift_codegen::ir::types::{I32, I32X4, I64};
 use cranelift_codegen::ir::{
     DataFlowGraph, Endianness, InstBuilder, InstructionData, Opcode, Value, ValueDef,
 };
@@ -14,7 +13,10 @@ use cranelift_frontend::FunctionBuilder;
 use spec::{Field, Mnemonic, Spec};
 
 use crate::domain::little_endian;
-use crate::native::{emit_placeholder, rewrite_function, CodeRange, Verdict};
+use crate::native::{
+    carry_lane0_scalars_in_vectors, emit_marker, materialize_placeholders, rewrite_function,
+    CodeRange, Sites, Verdict,
+};
 use crate::portable::emit_portable;
 
 /// Import name of the availability query (`(i32 id) -> i32`).
@@ -37,55 +39,64 @@ struct Param {
 
 #[derive(Clone, Debug)]
 struct Entry {
+    import_module: String,
     name: String,
     mnemonic: Mnemonic,
+    /// Availability id (`wasm_arm_neon_is_available`).
+    id: u32,
     params: Vec<Param>,
 }
 
-/// The lowering of one intrinsic family, built from its spec.
+/// The lowering of the spec's intrinsic families, built from their specs.
 pub struct LoweringTable {
-    import_module: String,
     entries: Vec<Entry>,
+    /// Import modules the availability query is answered for.
+    modules: Vec<String>,
     mode: Mode,
     forward_lane0: bool,
-    /// Native mode: Wasm offset -> instruction of every call site emitted since the last
-    /// post-pass run (the engine translates, compiles and post-processes one function at a
-    /// time).
-    sites: Mutex<HashMap<u32, Mnemonic>>,
+    /// Native mode: the call sites the pre-lowering step found in the function being compiled
+    /// (the engine lowers and post-processes one function at a time).
+    sites: Mutex<Sites>,
 }
 
 impl LoweringTable {
-    /// A table for `spec` (lane-0 forwarding on).
-    pub fn new(spec: &Spec, mode: Mode) -> LoweringTable {
-        let entries = spec
-            .intrinsics
+    /// A table for `specs` (lane-0 forwarding on).
+    pub fn new(specs: &[Spec], mode: Mode) -> LoweringTable {
+        let entries: Vec<Entry> = specs
             .iter()
-            .map(|i| Entry {
-                name: i.engine.name.clone(),
-                mnemonic: i.instruction,
-                params: i
-                    .engine
-                    .params
-                    .iter()
-                    .map(|p| Param {
-                        field: p.field,
-                        lane0_only: p.observes == [0],
-                    })
-                    .collect(),
+            .flat_map(|s| {
+                s.intrinsics.iter().map(|i| Entry {
+                    import_module: s.import_module.clone(),
+                    name: i.engine.name.clone(),
+                    mnemonic: i.instruction,
+                    id: i.id,
+                    params: i
+                        .engine
+                        .params
+                        .iter()
+                        .map(|p| Param {
+                            field: p.field,
+                            lane0_only: p.observes == [0],
+                        })
+                        .collect(),
+                })
             })
             .collect();
+        let mut modules: Vec<String> = entries.iter().map(|e| e.import_module.clone()).collect();
+        modules.sort();
+        modules.dedup();
         LoweringTable {
-            import_module: spec.import_module.clone(),
             entries,
+            modules,
             mode,
             forward_lane0: true,
-            sites: Mutex::new(HashMap::new()),
+            sites: Mutex::new(Sites::default()),
         }
     }
 
-    /// The SHA-1 family from the checked-in spec.
-    pub fn sha1(mode: Mode) -> Result<LoweringTable> {
-        Ok(Self::new(&spec::load_family("sha1")?, mode))
+    /// Every family of the checked-in spec.
+    pub fn all(mode: Mode) -> Result<LoweringTable> {
+        Ok(Self::new(&spec::load_all()?, mode))
     }
 
     /// Switch lane-0 forwarding (on by default) for parameters the spec says are observed in
@@ -101,13 +112,12 @@ impl LoweringTable {
 
     /// Intrinsic id of an import, `None` if it is not one of this table's.
     pub fn resolve(&self, module: &str, name: &str) -> Option<usize> {
-        if module != self.import_module {
-            return None;
-        }
-        if name == IS_AVAILABLE {
+        if name == IS_AVAILABLE && self.modules.iter().any(|m| m == module) {
             return Some(self.entries.len());
         }
-        self.entries.iter().position(|e| e.name == name)
+        self.entries
+            .iter()
+            .position(|e| e.import_module == module && e.name == name)
     }
 
     /// Every intrinsic of the table compiles to straight-line arithmetic on its arguments
@@ -147,43 +157,41 @@ impl LoweringTable {
         let r = match self.mode {
             Mode::Portable => emit_portable(b, e.mnemonic, &args)?,
             Mode::Aarch64Native => {
-                let by_field =
-                    |f: Field| e.params.iter().position(|p| p.field == f).map(|i| args[i]);
-                let r = emit_placeholder(
-                    b,
-                    e.mnemonic,
-                    by_field(Field::Rd),
-                    by_field(Field::Rn)
-                        .ok_or_else(|| anyhow::anyhow!("{} has no Rn parameter", e.name))?,
-                    by_field(Field::Rm),
-                )?;
-                let loc = b.srcloc();
-                if !loc.is_default() {
-                    self.sites.lock().unwrap().insert(loc.bits(), e.mnemonic);
-                }
-                r
+                // The marker takes the registers the instruction reads, in field order.
+                let operands = e
+                    .mnemonic
+                    .desc()
+                    .read_fields()
+                    .into_iter()
+                    .map(|f| match e.params.iter().position(|p| p.field == f) {
+                        Some(i) => Ok(args[i]),
+                        None => bail!("{} has no parameter bound to {f}", e.name),
+                    })
+                    .collect::<Result<Vec<Value>>>()?;
+                emit_marker(b, e.mnemonic, &operands)?
             }
         };
         Ok(vec![r])
     }
 
-    /// `__intrinsic_is_available(id)`: bit `id` of the mask of natively compiled intrinsics
-    /// (ids follow the spec order).
+    /// `__intrinsic_is_available(id)`: 1 for the ids of natively compiled intrinsics.
     fn emit_is_available(&self, b: &mut FunctionBuilder, args: &[Value]) -> Result<Value> {
         let [id] = args else {
             bail!("{IS_AVAILABLE} takes one argument, got {}", args.len());
         };
-        let mask: u32 = match self.mode {
+        let mask: u64 = match self.mode {
             Mode::Portable => 0,
-            Mode::Aarch64Native => (1u32 << self.entries.len()) - 1,
+            Mode::Aarch64Native => self.entries.iter().fold(0, |m, e| m | 1u64 << e.id),
         };
         if mask == 0 {
             return Ok(b.ins().iconst(I32, 0));
         }
-        let m = b.ins().iconst(I32, mask as i64);
-        let shifted = b.ins().ushr(m, *id);
+        let m = b.ins().iconst(I64, mask as i64);
+        let wide = b.ins().uextend(I64, *id);
+        let shifted = b.ins().ushr(m, wide);
         let bit = b.ins().band_imm_u(shifted, 1);
-        let in_range = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, *id, 32);
+        let bit = b.ins().ireduce(I32, bit);
+        let in_range = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, *id, 64);
         let zero = b.ins().iconst(I32, 0);
         Ok(b.ins().select(in_range, bit, zero))
     }
@@ -201,17 +209,19 @@ impl LoweringTable {
             .collect()
     }
 
-    /// Pre-lowering pass over one optimised function (native mode: schedule SHA1H early, and
-    /// with lane-0 forwarding carry lane-0-only loop scalars in vector registers, see
-    /// [`crate::native::schedule_sha1h_early`] and
-    /// [`crate::native::carry_lane0_scalars_in_vectors`]; portable code is left as is).
-    pub fn before_lowering(&self, func: &mut cranelift_codegen::ir::Function) {
+    /// Pre-lowering step over one optimised function (native mode): the markers become
+    /// register-shape placeholders, and with lane-0 forwarding, lane-0-only loop scalars are
+    /// carried in vector registers (see [`crate::native::carry_lane0_scalars_in_vectors`]).
+    /// Portable code is left as is.
+    pub fn before_lowering(&self, func: &mut cranelift_codegen::ir::Function) -> Result<()> {
         if self.mode == Mode::Aarch64Native {
-            crate::native::schedule_sha1h_early(func);
+            let sites = materialize_placeholders(func)?;
             if self.forward_lane0 {
-                crate::native::carry_lane0_scalars_in_vectors(func, &self.lane0_rn());
+                carry_lane0_scalars_in_vectors(func, &sites, &self.lane0_rn());
             }
+            *self.sites.lock().unwrap() = sites;
         }
+        Ok(())
     }
 
     /// Post-pass over one compiled function (native mode; portable code is left as is).

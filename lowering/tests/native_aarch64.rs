@@ -1,6 +1,7 @@
-//! The native (D) lowering on Cranelift's AArch64 backend: each placeholder compiles to exactly
-//! one word of its pattern, the post-pass turns it into the SHA-1 instruction, and each guard
-//! rejects what it should. (Semantics under qemu: engine/tests/intrinsics_lowering.rs.)
+//! The native (D) lowering on Cranelift's AArch64 backend: each marker survives the mid-end,
+//! becomes its register shape's placeholder, compiles to exactly one word of the shape's
+//! pattern, and the post-pass turns it into the call site's instruction; each guard rejects
+//! what it should. (Semantics under qemu: engine/tests/intrinsics_lowering.rs.)
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::types::{F32X4, I32, I32X4, I64};
@@ -12,9 +13,10 @@ use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use lowering::native::shape_rows;
 use lowering::{
     check_register_effects, native_entry, native_table, native_word_for, CodeRange, LoweringTable,
-    Mode, PlaceholderField, Verdict,
+    Mode, PlaceholderField, Shape, Verdict,
 };
 use models::aarch64::Inst;
 use spec::Mnemonic;
@@ -42,9 +44,13 @@ fn isa_with(opt_level: &str, nan_canonicalisation: bool) -> OwnedTargetIsa {
 }
 
 fn id_of(table: &LoweringTable, m: Mnemonic) -> usize {
-    let spec = spec::load_family("sha1").unwrap();
+    let spec = spec::load_family(m.family()).unwrap();
     let i = spec.intrinsics.iter().find(|i| i.instruction == m).unwrap();
     table.resolve(&spec.import_module, &i.engine.name).unwrap()
+}
+
+fn native_table_all(mode: Mode) -> LoweringTable {
+    LoweringTable::all(mode).unwrap()
 }
 
 /// `fn(in, out)`: loads four v128 inputs, runs `body` (which emits calls), stores its result.
@@ -87,13 +93,18 @@ fn call(
 }
 
 fn args_for(m: Mnemonic, x: &[Value]) -> Vec<Value> {
-    x[..lowering::arity(m)].to_vec()
+    x[..lowering::portable::arity(m)].to_vec()
 }
 
-/// Compile, run the post-pass; return the verdict and the (possibly rewritten) code.
+/// The pipeline the engine uses: mid-end, the table's pre-lowering step, lowering with the
+/// mid-end off, then the post-pass; return the verdict and the (possibly rewritten) code.
 fn compile(isa: &OwnedTargetIsa, table: &LoweringTable, func: Function) -> (Verdict, Vec<u8>) {
     let mut ctx = Context::for_function(func);
-    ctx.compile(&**isa, &mut ControlPlane::default()).unwrap();
+    ctx.optimize(&**isa, &mut ControlPlane::default()).unwrap();
+    table.before_lowering(&mut ctx.func).unwrap();
+    let nan = isa.flags().enable_nan_canonicalization();
+    ctx.compile(&*isa_with("none", nan), &mut ControlPlane::default())
+        .unwrap();
     post_pass(table, &ctx)
 }
 
@@ -128,7 +139,7 @@ fn sha_insts(code: &[u8]) -> Vec<Inst> {
 fn placeholder_words(code: &[u8]) -> usize {
     words(code)
         .filter(|w| {
-            native_table()
+            shape_rows()
                 .iter()
                 .any(|e| w & e.match_mask == e.match_value)
         })
@@ -138,8 +149,8 @@ fn placeholder_words(code: &[u8]) -> usize {
 #[test]
 fn each_placeholder_becomes_its_instruction() {
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
-    for m in Mnemonic::ALL {
+    let table = native_table_all(Mode::Aarch64Native);
+    for m in Mnemonic::all() {
         let f = function(&isa, |b, x| call(&table, b, m, 100, &args_for(m, x)));
         let (v, code) = compile(&isa, &table, f);
         assert_eq!(v, Verdict::Rewritten, "{m}");
@@ -154,7 +165,7 @@ fn each_placeholder_becomes_its_instruction() {
 fn a_round_sequence_keeps_every_instruction() {
     // The shape of the SHA-1 kernel: chained rounds, e from sha1h, schedule updates.
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let table = native_table_all(Mode::Aarch64Native);
     let f = function(&isa, |b, x| {
         let (mut abcd, mut e, mut w0, mut w1) = (x[0], x[1], x[2], x[3]);
         let mut at = 10;
@@ -179,18 +190,9 @@ fn a_round_sequence_keeps_every_instruction() {
     assert_eq!(placeholder_words(&code), 0);
 }
 
-/// The split pipeline the engine uses: mid-end, the table's pre-lowering pass, lowering with
-/// the mid-end off, then the post-pass.
-fn compile_split(table: &LoweringTable, func: Function, pre_lowering: bool) -> Vec<u8> {
-    let mut ctx = Context::for_function(func);
-    ctx.optimize(&*isa(false), &mut ControlPlane::default())
-        .unwrap();
-    if pre_lowering {
-        table.before_lowering(&mut ctx.func);
-    }
-    ctx.compile(&*isa_with("none", false), &mut ControlPlane::default())
-        .unwrap();
-    let (verdict, code) = post_pass(table, &ctx);
+/// [`compile`], asserting the post-pass rewrote the code.
+fn compile_split(table: &LoweringTable, func: Function) -> Vec<u8> {
+    let (verdict, code) = compile(&isa(false), table, func);
     assert_eq!(verdict, Verdict::Rewritten);
     code
 }
@@ -210,38 +212,56 @@ fn register_file_moves(code: &[u8]) -> usize {
 }
 
 #[test]
-fn sha1h_is_scheduled_before_the_round_that_overwrites_its_input() {
+fn markers_keep_program_order_so_sha1h_reads_abcd_before_the_round() {
     // The kernel's pattern: e' = sha1h(abcd) is taken before the round that overwrites abcd in
-    // place, and used only by the round after. Cranelift's mid-end sinks sha1h to that later
-    // use, so abcd has to be copied every round; the pre-lowering pass moves it back.
+    // place, and used only by the round after. A pure placeholder would be sunk by the mid-end
+    // to its use, after the round, forcing a copy of abcd every round; the opaque marker keeps
+    // the program's order, so no copies.
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
-    let build = || {
-        function(&isa, |b, x| {
-            let (mut abcd, mut e, wk) = (x[0], x[1], x[2]);
-            for r in 0..8u32 {
-                let m = [Mnemonic::Sha1c, Mnemonic::Sha1p, Mnemonic::Sha1m][r as usize % 3];
-                let e_next = call(&table, b, Mnemonic::Sha1h, 10 + 2 * r, &[abcd]);
-                abcd = call(&table, b, m, 11 + 2 * r, &[abcd, e, wk]);
-                e = e_next;
-            }
-            b.ins().iadd(abcd, e)
-        })
-    };
-    let sunk = compile_split(&table, build(), false);
-    let scheduled = compile_split(&table, build(), true);
-    assert_eq!(sha_insts(&scheduled).len(), 16);
-    assert!(
-        vector_copies(&sunk) >= 4,
-        "expected the mid-end to sink sha1h (copies: {})",
-        vector_copies(&sunk)
-    );
-    assert_eq!(vector_copies(&scheduled), 0);
-    // Each sha1h now reads abcd before the round that overwrites it.
-    let order: Vec<Mnemonic> = sha_insts(&scheduled).iter().map(|i| i.mnemonic).collect();
+    let table = native_table_all(Mode::Aarch64Native);
+    let f = function(&isa, |b, x| {
+        let (mut abcd, mut e, wk) = (x[0], x[1], x[2]);
+        for r in 0..8u32 {
+            let m = [Mnemonic::Sha1c, Mnemonic::Sha1p, Mnemonic::Sha1m][r as usize % 3];
+            let e_next = call(&table, b, Mnemonic::Sha1h, 10 + 2 * r, &[abcd]);
+            abcd = call(&table, b, m, 11 + 2 * r, &[abcd, e, wk]);
+            e = e_next;
+        }
+        b.ins().iadd(abcd, e)
+    });
+    let code = compile_split(&table, f);
+    assert_eq!(sha_insts(&code).len(), 16);
+    assert_eq!(vector_copies(&code), 0);
+    let order: Vec<Mnemonic> = sha_insts(&code).iter().map(|i| i.mnemonic).collect();
     for pair in order.chunks(2) {
         assert_eq!(pair[0], Mnemonic::Sha1h, "{order:?}");
     }
+}
+
+#[test]
+fn intrinsics_of_one_shape_with_the_same_operands_stay_distinct() {
+    // Every instruction of one register shape shares one placeholder. Called on the very same
+    // values, pure placeholders would be merged by GVN into one instruction; each call site
+    // must keep its own instruction.
+    let isa = isa(false);
+    let table = native_table_all(Mode::Aarch64Native);
+    let tied3: Vec<Mnemonic> = Mnemonic::all()
+        .filter(|m| Shape::of(*m) == Some(Shape::Tied3))
+        .collect();
+    assert!(tied3.len() >= 4, "{tied3:?}");
+    let f = function(&isa, |b, x| {
+        let mut acc = x[3];
+        for (i, &m) in tied3.iter().enumerate() {
+            let r = call(&table, b, m, 50 + i as u32, &[x[0], x[1], x[2]]);
+            acc = b.ins().iadd(acc, r);
+        }
+        acc
+    });
+    let (v, code) = compile(&isa, &table, f);
+    assert_eq!(v, Verdict::Rewritten);
+    let mut got: Vec<Mnemonic> = sha_insts(&code).iter().map(|i| i.mnemonic).collect();
+    got.sort();
+    assert_eq!(got, tied3);
 }
 
 /// `fn(in, out, n)`: a loop over `n` blocks carrying `abcd` (v128) and `e` (i32), with one
@@ -305,9 +325,12 @@ fn e_loop(isa: &OwnedTargetIsa, table: &LoweringTable, escape: bool) -> Function
 #[test]
 fn loop_carried_e_stays_in_a_vector_register() {
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
-    let scalar = compile_split(&table, e_loop(&isa, &table, false), false);
-    let vector = compile_split(&table, e_loop(&isa, &table, false), true);
+    let table = native_table_all(Mode::Aarch64Native);
+    // Without forwarding the pre-lowering step only materialises the placeholders.
+    let no_forwarding = native_table_all(Mode::Aarch64Native).with_forward_lane0(false);
+    let scalar = compile_split(&no_forwarding, e_loop(&isa, &table, false));
+    let sites = |f: &mut Function| lowering::native::materialize_placeholders(f).unwrap();
+    let vector = compile_split(&table, e_loop(&isa, &table, false));
     assert!(
         register_file_moves(&scalar) >= 2,
         "expected dup + umov without the pass"
@@ -319,17 +342,20 @@ fn loop_carried_e_stays_in_a_vector_register() {
 
     // A scalar use inside the loop (here a store of e) keeps e in a general register, and
     // without SHA1C's Rn among the lane-0-only operands nothing is rewritten either.
-    let escaped = compile_split(&table, e_loop(&isa, &table, true), true);
+    let escaped = compile_split(&table, e_loop(&isa, &table, true));
     assert!(register_file_moves(&escaped) >= 2);
     let optimized = |escape: bool| {
         let mut ctx = Context::for_function(e_loop(&isa, &table, escape));
         ctx.optimize(&*isa, &mut ControlPlane::default()).unwrap();
-        ctx.func
+        let s = sites(&mut ctx.func);
+        (ctx.func, s)
     };
-    let carry = lowering::native::carry_lane0_scalars_in_vectors;
-    assert_eq!(carry(&mut optimized(true), &[Mnemonic::Sha1c]), 0);
-    assert_eq!(carry(&mut optimized(false), &[Mnemonic::Sha1h]), 0);
-    assert_eq!(carry(&mut optimized(false), &[Mnemonic::Sha1c]), 1);
+    let carry = |(mut f, s): (Function, lowering::native::Sites), lane0: &[Mnemonic]| {
+        lowering::native::carry_lane0_scalars_in_vectors(&mut f, &s, lane0)
+    };
+    assert_eq!(carry(optimized(true), &[Mnemonic::Sha1c]), 0);
+    assert_eq!(carry(optimized(false), &[Mnemonic::Sha1h]), 0);
+    assert_eq!(carry(optimized(false), &[Mnemonic::Sha1c]), 1);
 
     // A function parameter of the same shape stays: its type is the signature's.
     let mut sig = Signature::new(isa.default_call_conv());
@@ -354,16 +380,15 @@ fn loop_carried_e_stays_in_a_vector_register() {
     b.ins().return_(&[r]);
     b.seal_all_blocks();
     b.finalize(isa.frontend_config());
-    assert_eq!(carry(&mut func, &[Mnemonic::Sha1c]), 0);
+    let s = sites(&mut func);
+    assert_eq!(carry((func, s), &[Mnemonic::Sha1c]), 0);
 }
 
 #[test]
 fn lane0_forwarding_feeds_the_broadcast_source() {
     let isa = isa(false);
     for forward in [true, false] {
-        let table = LoweringTable::sha1(Mode::Aarch64Native)
-            .unwrap()
-            .with_forward_lane0(forward);
+        let table = native_table_all(Mode::Aarch64Native).with_forward_lane0(forward);
         let mut emitted = String::new();
         let f = function(&isa, |b, x| {
             let lane = b.ins().extractlane(x[1], 0);
@@ -372,21 +397,20 @@ fn lane0_forwarding_feeds_the_broadcast_source() {
             emitted = b.func.display().to_string();
             r
         });
-        // With forwarding the placeholder's Sn operand is x[1] itself (v? = load ... +16).
-        let fma = emitted
+        // With forwarding the marker's Sn operand is x[1] itself (v? = load ... +16).
+        let marker = emitted
             .lines()
-            .find(|l| l.contains("fma"))
+            .find(|l| l.contains(" = call "))
             .unwrap()
             .to_string();
-        let splat_used = emitted
-            .lines()
-            .filter(|l| l.contains("bitcast.f32x4"))
-            .any(|l| {
-                let splat = emitted.lines().find(|l| l.contains("splat")).unwrap();
-                let name = splat.split('=').next().unwrap().trim();
-                l.trim_end().ends_with(name)
-            });
-        assert_eq!(splat_used, !forward, "forward={forward}\n{emitted}\n{fma}");
+        let splat = emitted.lines().find(|l| l.contains("splat")).unwrap();
+        let name = splat.split('=').next().unwrap().trim();
+        let splat_used =
+            marker.contains(&format!("{name},")) || marker.contains(&format!("{name})"));
+        assert_eq!(
+            splat_used, !forward,
+            "forward={forward}\n{emitted}\n{marker}"
+        );
         let (v, code) = compile(&isa, &table, f);
         assert_eq!(v, Verdict::Rewritten);
         assert_eq!(sha_insts(&code).len(), 1);
@@ -396,7 +420,7 @@ fn lane0_forwarding_feeds_the_broadcast_source() {
 #[test]
 fn genuine_float_op_of_a_placeholder_kind_is_rejected() {
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let table = native_table_all(Mode::Aarch64Native);
     let f = function(&isa, |b, x| {
         let r = call(&table, b, Mnemonic::Sha1h, 5, &[x[0]]);
         b.set_srcloc(SourceLoc::new(9));
@@ -415,8 +439,8 @@ fn genuine_float_op_of_a_placeholder_kind_is_rejected() {
 #[test]
 fn nan_canonicalisation_is_rejected() {
     let isa = isa(true);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
-    for m in Mnemonic::ALL {
+    let table = native_table_all(Mode::Aarch64Native);
+    for m in Mnemonic::all() {
         let f = function(&isa, |b, x| call(&table, b, m, 40, &args_for(m, x)));
         match compile(&isa, &table, f).0 {
             Verdict::Reject(why) => assert!(why.contains("NaN canonicalisation"), "{m}: {why}"),
@@ -426,9 +450,9 @@ fn nan_canonicalisation_is_rejected() {
 }
 
 #[test]
-fn placeholder_without_call_site_is_rejected() {
+fn call_site_without_source_location_is_rejected() {
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let table = native_table_all(Mode::Aarch64Native);
     let f = function(&isa, |b, x| {
         b.set_srcloc(SourceLoc::default());
         table
@@ -436,7 +460,7 @@ fn placeholder_without_call_site_is_rejected() {
             .unwrap()[0]
     });
     match compile(&isa, &table, f).0 {
-        Verdict::Reject(why) => assert!(why.contains("no known call site"), "{why}"),
+        Verdict::Reject(why) => assert!(why.contains("has no source location"), "{why}"),
         v => panic!("{v:?}"),
     }
 }
@@ -444,14 +468,16 @@ fn placeholder_without_call_site_is_rejected() {
 #[test]
 fn sites_do_not_leak_into_the_next_function() {
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Aarch64Native).unwrap();
+    let table = native_table_all(Mode::Aarch64Native);
     let f = function(&isa, |b, x| call(&table, b, Mnemonic::Sha1p, 77, &x[..3]));
     assert_eq!(compile(&isa, &table, f).0, Verdict::Rewritten);
     // Same offset, but this function never emitted a call there.
     let g = function(&isa, |b, x| {
         b.set_srcloc(SourceLoc::new(77));
-        lowering::native::emit_placeholder(b, Mnemonic::Sha1p, Some(x[0]), x[1], Some(x[2]))
-            .unwrap()
+        let le = MemFlagsData::new().with_endianness(Endianness::Little);
+        let fl = b.ins().bitcast(F32X4, le, x[0]);
+        let s = b.ins().sqrt(fl);
+        b.ins().bitcast(I32X4, le, s)
     });
     assert!(matches!(compile(&isa, &table, g).0, Verdict::Reject(_)));
 }
@@ -459,7 +485,7 @@ fn sites_do_not_leak_into_the_next_function() {
 #[test]
 fn portable_mode_leaves_code_alone() {
     let isa = isa(false);
-    let table = LoweringTable::sha1(Mode::Portable).unwrap();
+    let table = native_table_all(Mode::Portable);
     let f = function(&isa, |b, x| call(&table, b, Mnemonic::Sha1m, 3, &x[..3]));
     let (v, code) = compile(&isa, &table, f);
     assert_eq!(v, Verdict::Unchanged);
@@ -467,119 +493,88 @@ fn portable_mode_leaves_code_alone() {
 }
 
 #[test]
-fn table_patterns_are_exact_and_disjoint() {
-    for e in native_table() {
+fn shape_patterns_are_exact_and_disjoint() {
+    for row in shape_rows() {
         let mut fields = 0u32;
-        for (pf, _) in e.operand_map {
-            fields |= 31 << pf.shift();
-        }
-        for (a, b) in e.same_register {
-            fields |= 31 << a.shift() | 31 << b.shift();
-        }
-        assert_eq!(
-            e.match_mask | fields,
-            u32::MAX,
-            "{}: mask covers all but the registers",
-            e.mnemonic
-        );
-        assert_eq!(e.match_mask & fields, 0, "{}", e.mnemonic);
-        assert_eq!(e.match_value & !e.match_mask, 0, "{}", e.mnemonic);
-        for o in native_table() {
-            if o.mnemonic != e.mnemonic {
-                assert_ne!(e.match_value, o.match_value);
+        for f in [
+            PlaceholderField::Rd,
+            PlaceholderField::Rn,
+            PlaceholderField::Rm,
+        ] {
+            let used = row.reads.iter().chain(row.writes).any(|a| a.field == f)
+                || row.same_register.iter().any(|(a, b)| *a == f || *b == f);
+            if used {
+                fields |= 31 << f.shift();
             }
         }
-        // No SHA-1 word is a placeholder (so a rewritten word is never rewritten again).
-        for m in Mnemonic::ALL {
+        assert_eq!(
+            row.match_mask | fields,
+            u32::MAX,
+            "{:?}: mask covers all but the registers",
+            row.shape
+        );
+        assert_eq!(row.match_mask & fields, 0, "{:?}", row.shape);
+        assert_eq!(row.match_value & !row.match_mask, 0, "{:?}", row.shape);
+        for o in shape_rows() {
+            if o.shape != row.shape {
+                assert_ne!(
+                    row.match_value & o.match_mask,
+                    o.match_value,
+                    "{:?} / {:?}",
+                    row.shape,
+                    o.shape
+                );
+            }
+        }
+        // No instruction word is a placeholder (so a rewritten word is never rewritten again).
+        for m in Mnemonic::all() {
             let w = native_word_for(m, 31, 17, 9);
             assert_ne!(
-                w & e.match_mask,
-                e.match_value,
-                "{m} matches {}",
-                e.mnemonic
+                w & row.match_mask,
+                row.match_value,
+                "{m} matches {:?}",
+                row.shape
             );
         }
+    }
+    // Every instruction has a shape, and its entry's register effects are covered.
+    let table = native_table();
+    assert_eq!(table.len(), Mnemonic::all().count());
+    for e in &table {
         check_register_effects(e).unwrap();
     }
+    assert_eq!(Shape::of(Mnemonic::Sha1su1), Some(Shape::Tied2));
+    assert_eq!(Shape::of(Mnemonic::Sha1h), Some(Shape::Unary));
+    assert_eq!(Shape::of(Mnemonic::Sha1c), Some(Shape::Tied3));
 }
 
 #[test]
 fn reencoding_matches_gnu_as() {
-    // Placeholder words from aarch64-linux-gnu-as for `... v1, v2, v3` and the SHA-1 words
-    // expected (facts.md encodings with the same registers).
-    let cases = [
-        (
-            Mnemonic::Sha1c,
-            0x4e23cc41,
-            Inst {
-                mnemonic: Mnemonic::Sha1c,
-                rd: 1,
-                rn: 2,
-                rm: 3,
-            },
-        ),
-        (
-            Mnemonic::Sha1p,
-            0x4e63cc41,
-            Inst {
-                mnemonic: Mnemonic::Sha1p,
-                rd: 1,
-                rn: 2,
-                rm: 3,
-            },
-        ),
-        (
-            Mnemonic::Sha1m,
-            0x4ea3cc41,
-            Inst {
-                mnemonic: Mnemonic::Sha1m,
-                rd: 1,
-                rn: 2,
-                rm: 3,
-            },
-        ),
-        (
-            Mnemonic::Sha1su0,
-            0x4ee3cc41,
-            Inst {
-                mnemonic: Mnemonic::Sha1su0,
-                rd: 1,
-                rn: 2,
-                rm: 3,
-            },
-        ),
-        (
-            Mnemonic::Sha1h,
-            0x6ea1f841,
-            Inst {
-                mnemonic: Mnemonic::Sha1h,
-                rd: 1,
-                rn: 2,
-                rm: 0,
-            },
-        ),
-        // fmla v1.4s, v2.4s, v2.s[0]
-        (
-            Mnemonic::Sha1su1,
-            0x4f821041,
-            Inst {
-                mnemonic: Mnemonic::Sha1su1,
-                rd: 1,
-                rn: 2,
-                rm: 0,
-            },
-        ),
+    // Placeholder words from aarch64-linux-gnu-as with registers v1, v2, v3, per shape; every
+    // instruction of the shape must come out with the same registers in its fields.
+    let words = [
+        (Shape::Tied3, 0x4e23cc41), // fmla v1.4s, v2.4s, v3.4s
+        (Shape::Tied2, 0x4f821041), // fmla v1.4s, v2.4s, v2.s[0]
+        (Shape::Unary, 0x6ea1f841), // fsqrt v1.4s, v2.4s
     ];
-    for (m, word, want) in cases {
-        let e = native_entry(m);
+    for m in Mnemonic::all() {
+        let e = native_entry(m).unwrap();
+        let word = words.iter().find(|(s, _)| *s == e.shape).unwrap().1;
         assert_eq!(word & e.match_mask, e.match_value, "{m}");
-        let new = lowering::native::reencode(e, word).unwrap();
+        let mut want = Inst::canonical(m);
+        want.rd = 1;
+        want.rn = 2;
+        if want.has_rm() {
+            want.rm = 3;
+        }
+        let new = lowering::native::reencode(&e, word).unwrap();
         assert_eq!(Inst::decode(new), Some(want), "{m}");
     }
-    // fmla v1.4s, v2.4s, v3.s[0]: Rm != Rn is refused for SHA1SU1.
-    assert!(lowering::native::reencode(native_entry(Mnemonic::Sha1su1), 0x4f831041).is_err());
+    let su1 = native_entry(Mnemonic::Sha1su1).unwrap();
+    // fmla v1.4s, v2.4s, v3.s[0]: Rm != Rn is refused for the Tied2 shape.
+    assert!(lowering::native::reencode(&su1, 0x4f831041).is_err());
     // Lane index 1 is not the placeholder.
-    assert!(lowering::native::reencode(native_entry(Mnemonic::Sha1su1), 0x4fa21041).is_err());
+    assert!(lowering::native::reencode(&su1, 0x4fa21041).is_err());
     assert_eq!(PlaceholderField::Rm.get(0x4f931041), 19);
 }
 
@@ -588,7 +583,7 @@ fn is_available_resolves_and_emits() {
     // Its values (0 portable, 1 native per id) are checked end to end in the engine tests.
     let isa = isa(false);
     for mode in [Mode::Portable, Mode::Aarch64Native] {
-        let table = LoweringTable::sha1(mode).unwrap();
+        let table = native_table_all(mode);
         let id = table
             .resolve("wasm_arm_neon", lowering::IS_AVAILABLE)
             .unwrap();

@@ -287,6 +287,14 @@ impl Reader<'_> {
 
 /// Read one trace. Register inputs named in the header become variables
 /// `V0`, `V1`, ...; other declared constants become `undefined.<symbol>`.
+/// Where ARM's trace of instruction `m` (made for its canonical word, registers 0, 1, 2)
+/// lives under the shared ISA directory: `<isa_root>/aarch64-<family>/<name>.smt`.
+pub fn trace_path(isa_root: &Path, m: spec::Mnemonic) -> PathBuf {
+    isa_root
+        .join(format!("aarch64-{}", m.family()))
+        .join(format!("{}.smt", m.name().to_lowercase()))
+}
+
 pub fn read_trace(path: &Path, terms: &mut Terms) -> Result<Trace> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read ARM trace {}", path.display()))?;

@@ -18,6 +18,8 @@ pub enum Mutation {
     PermuteResult { lanes: [u8; 4] },
     /// Two params are swapped.
     SwapParams(usize, usize),
+    /// Every 32-bit logical shift right by `amount` rotates right by `amount` instead.
+    ShiftAsRotate { amount: u32 },
 }
 
 /// A domain that computes like `inner` except for the planted mutations.
@@ -73,6 +75,13 @@ impl<D: Domain> Domain for Mutant<'_, D> {
         self.inner.zext(v, to)
     }
     fn lshr_const(&mut self, v: &D::V, n: u32) -> D::V {
+        let planted = self
+            .mutations
+            .iter()
+            .any(|m| matches!(m, Mutation::ShiftAsRotate { amount } if *amount == n));
+        if planted && self.inner.width(v) == 32 {
+            return self.rotl(v, 32 - n % 32);
+        }
         self.inner.lshr_const(v, n)
     }
     fn lane(&mut self, v: &D::V, i: u32, width: u32) -> D::V {

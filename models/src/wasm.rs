@@ -604,37 +604,45 @@ impl<D: Domain> ImportHandler<D> for NoImports {
     }
 }
 
-/// The engine intrinsics `wasm_arm_neon.__intrinsic_vsha1*`, given meaning by
-/// `engine::engine_model`.
-#[derive(Default, Clone, Copy, Debug)]
-pub struct EngineImports;
+/// The engine intrinsics of the spec's families (`wasm_arm_neon.__intrinsic_*`), given
+/// meaning by `engine::engine_model`.
+#[derive(Clone, Debug, Default)]
+pub struct EngineImports {
+    /// (import module, import name) -> instruction, number of v128 params.
+    table: Vec<((String, String), (Mnemonic, usize))>,
+}
 
 pub const ENGINE_IMPORT_MODULE: &str = "wasm_arm_neon";
 
 impl EngineImports {
-    /// The instruction an import stands for, if it is an engine SHA-1 intrinsic.
-    pub fn mnemonic(module: &str, name: &str) -> Option<Mnemonic> {
-        if module != ENGINE_IMPORT_MODULE {
-            return None;
-        }
-        Some(match name.strip_prefix("__intrinsic_")? {
-            "vsha1cq_u32" => Mnemonic::Sha1c,
-            "vsha1pq_u32" => Mnemonic::Sha1p,
-            "vsha1mq_u32" => Mnemonic::Sha1m,
-            "vsha1h_u32" => Mnemonic::Sha1h,
-            "vsha1su0q_u32" => Mnemonic::Sha1su0,
-            "vsha1su1q_u32" => Mnemonic::Sha1su1,
-            _ => return None,
-        })
+    /// The engine intrinsics of `specs`.
+    pub fn new(specs: &[spec::Spec]) -> EngineImports {
+        let table = specs
+            .iter()
+            .flat_map(|s| {
+                s.intrinsics.iter().map(|i| {
+                    (
+                        (s.import_module.clone(), i.engine.name.clone()),
+                        (i.instruction, i.engine.params.len()),
+                    )
+                })
+            })
+            .collect();
+        EngineImports { table }
     }
 
-    /// Number of v128 params of the engine intrinsic.
-    pub fn arity(m: Mnemonic) -> usize {
-        match m {
-            Mnemonic::Sha1h => 1,
-            Mnemonic::Sha1su1 => 2,
-            _ => 3,
-        }
+    /// The engine intrinsics of every family of the checked-in spec.
+    pub fn all() -> Result<EngineImports> {
+        Ok(EngineImports::new(&spec::load_all()?))
+    }
+
+    /// The instruction an import stands for and its number of v128 params, if it is an
+    /// engine intrinsic.
+    pub fn lookup(&self, module: &str, name: &str) -> Option<(Mnemonic, usize)> {
+        self.table
+            .iter()
+            .find(|((m, n), _)| m == module && n == name)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -649,15 +657,14 @@ impl<D: Domain> ImportHandler<D> for EngineImports {
                 w => format!("bv{w}"),
             })
             .collect();
-        let Some(m) = EngineImports::mnemonic(module, name) else {
+        let Some((m, n)) = self.lookup(module, name) else {
             bail!(
-                "no engine model for import `{module}`.`{name}` (called with ({})): only \
-                 `{ENGINE_IMPORT_MODULE}`.`__intrinsic_vsha1{{c,p,m}}q_u32`, `__intrinsic_vsha1h_u32`, \
-                 `__intrinsic_vsha1su0q_u32` and `__intrinsic_vsha1su1q_u32` are engine intrinsics",
-                widths.join(", ")
+                "no engine model for import `{module}`.`{name}` (called with ({})): it is not \
+                 the engine intrinsic of any spec/intrinsics/*.toml ({} known)",
+                widths.join(", "),
+                self.table.len()
             );
         };
-        let n = EngineImports::arity(m);
         if args.len() != n || args.iter().any(|a| d.width(a) != 128) {
             bail!(
                 "import `{module}`.`{name}` called with ({}), but the engine intrinsic takes ({}) -> v128",

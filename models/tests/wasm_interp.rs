@@ -28,22 +28,29 @@ fn bits(rng: &mut Rng, width: u32) -> Bits {
     Bits::from_u128(width, rng.edge_u128(width))
 }
 
-const ENGINE_EXPORTS: [(&str, Mnemonic); 6] = [
-    ("__intrinsic_vsha1cq_u32", Mnemonic::Sha1c),
-    ("__intrinsic_vsha1pq_u32", Mnemonic::Sha1p),
-    ("__intrinsic_vsha1mq_u32", Mnemonic::Sha1m),
-    ("__intrinsic_vsha1h_u32", Mnemonic::Sha1h),
-    ("__intrinsic_vsha1su0q_u32", Mnemonic::Sha1su0),
-    ("__intrinsic_vsha1su1q_u32", Mnemonic::Sha1su1),
-];
+/// Every engine intrinsic of every family: (export name, instruction, number of params).
+fn engine_exports() -> Vec<(String, Mnemonic, usize)> {
+    spec::load_all()
+        .unwrap()
+        .iter()
+        .flat_map(|s| &s.intrinsics)
+        .map(|i| (i.engine.name.clone(), i.instruction, i.engine.params.len()))
+        .collect()
+}
+
+fn engine_imports() -> EngineImports {
+    EngineImports::all().unwrap()
+}
 
 #[test]
 fn fallbacks_match_engine_model_concretely() {
-    let m = prebuilt("sha1_fallback_only.wasm");
+    let m = prebuilt("fallback_only.wasm");
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut d = Concrete;
-    for (name, mn) in ENGINE_EXPORTS {
-        let n = EngineImports::arity(mn);
+    let exports = engine_exports();
+    assert!(!exports.is_empty());
+    for (name, mn, n) in exports {
+        let name = name.as_str();
         check_signature(&m, name, &vec![ValType::V128; n], &[ValType::V128]).unwrap();
         for _ in 0..300 {
             let args: Vec<Bits> = (0..n).map(|_| bits(&mut rng, 128)).collect();
@@ -84,10 +91,10 @@ fn c_type(t: CType) -> ValType {
 /// Every `wrap_<intrinsic>` against the ACLE meaning built on the engine model.
 fn check_wrappers(file: &str, imports: &mut dyn ImportHandler<Concrete>) {
     let m = prebuilt(file);
-    let spec = spec::load_family("sha1").unwrap();
+    let specs = spec::load_all().unwrap();
     let mut rng = Rng(0xfeed_0000_0000_0042);
     let mut d = Concrete;
-    for intr in &spec.intrinsics {
+    for intr in specs.iter().flat_map(|s| &s.intrinsics) {
         let export = format!("wrap_{}", intr.name);
         let params: Vec<ValType> = intr
             .prototype
@@ -130,7 +137,7 @@ fn check_wrappers(file: &str, imports: &mut dyn ImportHandler<Concrete>) {
         assert_eq!(lanes(&sum), want);
         let dup = run(&mut d, "wrap_vdupq_n_u32", &[x], imports);
         assert_eq!(lanes(&dup), vec![x.to_u64() as u32; 4]);
-        let l0 = run(&mut d, "wrap_vgetq_lane0_u32", &[a], imports);
+        let l0 = run(&mut d, "wrap_vgetq_lane_u32", &[a], imports);
         assert_eq!(l0, a.extract(31, 0));
         let rev = run(&mut d, "wrap_vrev32q_u8", &[a], imports);
         let want: Vec<u32> = lanes(&a).iter().map(|l| l.swap_bytes()).collect();
@@ -145,7 +152,7 @@ fn wrappers_with_fallbacks_linked_in() {
 
 #[test]
 fn wrappers_with_engine_imports() {
-    check_wrappers("wrappers_imports.wasm", &mut EngineImports);
+    check_wrappers("wrappers_imports.wasm", &mut engine_imports());
 }
 
 /// The engine imports plus `__intrinsic_is_available`, answering "yes".
@@ -162,7 +169,7 @@ impl<D: Domain> ImportHandler<D> for WithAvailability {
         if name == "__intrinsic_is_available" {
             return Ok(vec![d.lit(32, 1)]);
         }
-        EngineImports.call(d, module, name, args)
+        engine_imports().call(d, module, name, args)
     }
 }
 
@@ -180,99 +187,57 @@ fn put(inst: &mut Instance<'_, Concrete>, addr: u32, data: &[u8]) {
 
 fn digest(
     inst: &mut Instance<'_, Concrete>,
-    export: &str,
     data: &[u8],
     imports: &mut dyn ImportHandler<Concrete>,
 ) -> String {
     let mut d = Concrete;
-    let buf = inst
-        .call_export(&mut d, "input_buffer", &[], imports)
-        .unwrap()[0]
-        .to_u64() as u32;
+    let call = |inst: &mut Instance<'_, Concrete>,
+                name: &str,
+                imports: &mut dyn ImportHandler<Concrete>| {
+        inst.call_export(&mut Concrete, name, &[], imports).unwrap()[0].to_u64() as u32
+    };
+    let buf = call(inst, "input_buffer", imports);
+    let size = call(inst, "digest_size", imports);
     put(inst, buf, data);
     let out = buf + 4096;
     let c = |v: u32| Bits::from_u64(32, v as u64);
     inst.call_export(
         &mut d,
-        export,
+        "digest",
         &[c(buf), c(data.len() as u32), c(out)],
         imports,
     )
     .unwrap();
-    let v = inst.read_memory(&mut d, out, 20).unwrap();
-    (0..20)
+    let v = inst.read_memory(&mut d, out, size).unwrap();
+    (0..size)
         .map(|i| format!("{:02x}", v.extract(8 * i + 7, 8 * i).to_u64()))
         .collect()
 }
 
-/// The whole kernel (loops, memory, calls, globals): known answers, and the
-/// intrinsics kernel against the plain C one on every length up to 150.
+#[path = "../../tools/testsupport/programs.rs"]
+mod programs;
+
+/// Every program's whole kernel (loops, memory, calls, globals) in the interpreter: the
+/// fallback and imports builds against the reference digest on lengths up to 150.
 /// (`kat()` itself hashes a million bytes: too slow for an interpreter test.)
 #[test]
 fn kernel_digests() {
     let mut rng = Rng(3);
     let msg: Vec<u8> = (0..150).map(|_| rng.next_u64() as u8).collect();
-    for (file, imports) in [
-        (
-            "sha1_kernel_fallback.wasm",
-            &mut NoImports as &mut dyn ImportHandler<Concrete>,
-        ),
-        ("sha1_kernel_imports.wasm", &mut WithAvailability),
-    ] {
-        let m = prebuilt(file);
-        let mut inst = Instance::new(&m);
-        assert_eq!(
-            digest(&mut inst, "sha1_digest", b"", imports),
-            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-        );
-        assert_eq!(
-            digest(&mut inst, "sha1_digest", b"abc", imports),
-            "a9993e364706816aba3e25717850c26c9cd0d89d"
-        );
-        assert_eq!(
-            digest(
-                &mut inst,
-                "sha1_digest",
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-                imports
-            ),
-            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
-        );
-        for len in (0..=150).step_by(7) {
-            let a = digest(&mut inst, "sha1_digest", &msg[..len], imports);
-            let b = digest(&mut inst, "plain_sha1_digest", &msg[..len], imports);
-            assert_eq!(a, b, "{file}: length {len}");
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    for program in programs::programs(&repo) {
+        let fallback = prebuilt(&format!("{program}_kernel_fallback.wasm"));
+        let imports = prebuilt(&format!("{program}_kernel_imports.wasm"));
+        let mut f = Instance::new(&fallback);
+        let mut i = Instance::new(&imports);
+        for len in (0..=150).step_by(11) {
+            let want = programs::reference_digest(&program, &msg[..len]);
+            let a = digest(&mut f, &msg[..len], &mut NoImports);
+            let b = digest(&mut i, &msg[..len], &mut WithAvailability);
+            assert_eq!(a, want, "{program} fallback build: length {len}");
+            assert_eq!(b, want, "{program} imports build: length {len}");
         }
     }
-}
-
-#[test]
-fn kernel_digest_through_memory() {
-    // sha1("abc") = a9993e36 4706816a ba3e2571 7850c26c 9cd0d89d
-    let m = prebuilt("sha1_kernel_fallback.wasm");
-    let mut d = Concrete;
-    let mut inst = Instance::new(&m);
-    let buf = inst
-        .call_export(&mut d, "input_buffer", &[], &mut NoImports)
-        .unwrap()[0];
-    let buf = buf.to_u64() as u32;
-    inst.write_memory(&mut d, buf, &Bits::from_u64(24, 0x636261))
-        .unwrap();
-    let out = buf + 64;
-    let args = [
-        Bits::from_u64(32, buf as u64),
-        Bits::from_u64(32, 3),
-        Bits::from_u64(32, out as u64),
-    ];
-    inst.call_export(&mut d, "sha1_digest", &args, &mut NoImports)
-        .unwrap();
-    let digest = inst.read_memory(&mut d, out, 20).unwrap();
-    let mut bytes = Vec::new();
-    for i in 0..20 {
-        bytes.push(digest.extract(8 * i + 7, 8 * i).to_u64() as u8);
-    }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
 }
 
 /// `a` and `b` are the same function of the variables: identical after
@@ -297,19 +262,11 @@ fn same_function(t: &mut Terms, a: TermId, b: TermId, what: &str) {
 
 #[test]
 fn symbolic_fallbacks_equal_engine_model() {
-    let m = prebuilt("sha1_fallback_only.wasm");
-    for (name, mn) in [
-        ("__intrinsic_vsha1h_u32", Mnemonic::Sha1h),
-        ("__intrinsic_vsha1su0q_u32", Mnemonic::Sha1su0),
-        ("__intrinsic_vsha1su1q_u32", Mnemonic::Sha1su1),
-        ("__intrinsic_vsha1cq_u32", Mnemonic::Sha1c),
-        ("__intrinsic_vsha1pq_u32", Mnemonic::Sha1p),
-        ("__intrinsic_vsha1mq_u32", Mnemonic::Sha1m),
-    ] {
+    let m = prebuilt("fallback_only.wasm");
+    for (name, mn, n) in engine_exports() {
+        let name = name.as_str();
         let mut t = Terms::new();
-        let args: Vec<TermId> = (0..EngineImports::arity(mn))
-            .map(|i| t.var(&format!("p{i}"), 128))
-            .collect();
+        let args: Vec<TermId> = (0..n).map(|i| t.var(&format!("p{i}"), 128)).collect();
         let got = run_export(&mut t, &m, name, &args, &mut NoImports).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(t.width(&got[0]), 128);
@@ -339,7 +296,7 @@ fn symbolic_wrapper_through_engine_imports() {
     let m = prebuilt("wrappers_imports.wasm");
     let mut t = Terms::new();
     let e = t.var("e", 32);
-    let got = run_export(&mut t, &m, "wrap_vsha1h_u32", &[e], &mut EngineImports).unwrap()[0];
+    let got = run_export(&mut t, &m, "wrap_vsha1h_u32", &[e], &mut engine_imports()).unwrap()[0];
     let want = t.rotl(&e, 30);
     same_function(&mut t, got, want, "wrap_vsha1h_u32");
 }
@@ -412,7 +369,7 @@ fn symbolic_branch_condition_is_an_error() {
 
 #[test]
 fn missing_export_is_named() {
-    let m = prebuilt("sha1_fallback_only.wasm");
+    let m = prebuilt("fallback_only.wasm");
     let e = err_of(run_export(
         &mut Concrete,
         &m,
@@ -429,7 +386,7 @@ fn missing_export_is_named() {
 
 #[test]
 fn signature_mismatch_message() {
-    let m = prebuilt("sha1_fallback_only.wasm");
+    let m = prebuilt("fallback_only.wasm");
     let e = err_of(check_signature(
         &m,
         "__intrinsic_vsha1su1q_u32",
@@ -450,7 +407,7 @@ fn unknown_import_names_module_name_and_type() {
         &m,
         "engine_features",
         &[],
-        &mut EngineImports,
+        &mut engine_imports(),
     ));
     assert!(
         e.contains("`wasm_arm_neon`.`__intrinsic_is_available`"),

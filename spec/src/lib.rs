@@ -6,12 +6,14 @@
 //! Errors name the file, the line and the field, because spec authors edit
 //! these files by hand.
 
+pub mod isa;
 mod parse;
 mod prototype;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use isa::{Access, InstrDesc, Mnemonic, Operand};
 pub use prototype::{CType, Param, Prototype};
 
 /// Directory holding the checked-in spec files.
@@ -19,16 +21,100 @@ pub fn spec_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("intrinsics")
 }
 
+/// The helper intrinsics shared by every family (`spec/helpers.toml`).
+pub fn load_helpers() -> anyhow::Result<Vec<Helper>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("helpers.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read helper file {}: {e}", path.display()))?;
+    parse::parse_helpers(&path, &text)
+}
+
+/// Availability ids (`id_base` + position) stay below this, so the engine can answer
+/// `__intrinsic_is_available` with one 64-bit mask.
+pub const MAX_INTRINSIC_ID: u32 = 64;
+
+/// The families of the checked-in spec directory, sorted by name.
+pub fn family_names() -> anyhow::Result<Vec<String>> {
+    let dir = spec_dir();
+    let mut names = Vec::new();
+    let entries = std::fs::read_dir(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot read spec directory {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| anyhow::anyhow!("cannot read spec directory {}: {e}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 /// Load the spec of one family (`sha1`) from the checked-in spec directory.
 pub fn load_family(family: &str) -> anyhow::Result<Spec> {
     let path = spec_dir().join(format!("{family}.toml"));
     if !path.exists() {
+        let known = family_names().unwrap_or_default().join(", ");
         anyhow::bail!(
-            "unknown intrinsic family `{family}`: no spec file {}",
+            "unknown intrinsic family `{family}`: no spec file {} (families: {known})",
             path.display()
         );
     }
-    Spec::load(&path)
+    let spec = Spec::load(&path)?;
+    if spec.family != family {
+        anyhow::bail!(
+            "{}: declares family `{}`, but the file name says `{family}`",
+            path.display(),
+            spec.family
+        );
+    }
+    Ok(spec)
+}
+
+/// Every family of the spec directory, checked together: names, engine imports and
+/// availability ids must not collide across families.
+pub fn load_all() -> anyhow::Result<Vec<Spec>> {
+    let specs: Vec<Spec> = family_names()?
+        .iter()
+        .map(|f| load_family(f))
+        .collect::<anyhow::Result<_>>()?;
+    check_disjoint(&specs)?;
+    Ok(specs)
+}
+
+/// Families share one C header, one import module and one id space: reject collisions.
+pub fn check_disjoint(specs: &[Spec]) -> anyhow::Result<()> {
+    use std::collections::HashMap;
+    let mut owners: HashMap<(&str, String), &Spec> = HashMap::new();
+    for s in specs {
+        for i in &s.intrinsics {
+            let keys = [
+                ("intrinsic", i.name.clone()),
+                ("engine intrinsic", i.engine.name.clone()),
+                ("availability id", i.id.to_string()),
+            ];
+            for (what, key) in keys {
+                if let Some(other) = owners.insert((what, key.clone()), s) {
+                    if other.path != s.path {
+                        anyhow::bail!(
+                            "{what} `{key}` is used by both {} and {}{}",
+                            other.path.display(),
+                            s.path.display(),
+                            if what == "availability id" {
+                                ": give the families disjoint `id_base` ranges"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A validated family spec.
@@ -38,8 +124,9 @@ pub struct Spec {
     pub family: String,
     /// Import module of every engine intrinsic of this family.
     pub import_module: String,
+    /// Availability id of the first intrinsic; the others follow in file order.
+    pub id_base: u32,
     pub intrinsics: Vec<Intrinsic>,
-    pub helpers: Vec<Helper>,
 }
 
 impl Spec {
@@ -57,55 +144,6 @@ impl Spec {
     pub fn intrinsic(&self, name: &str) -> Option<&Intrinsic> {
         self.intrinsics.iter().find(|i| i.name == name)
     }
-
-    pub fn helper(&self, name: &str) -> Option<&Helper> {
-        self.helpers.iter().find(|h| h.name == name)
-    }
-}
-
-/// The six AArch64 SHA-1 instructions.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Mnemonic {
-    Sha1c,
-    Sha1p,
-    Sha1m,
-    Sha1h,
-    Sha1su0,
-    Sha1su1,
-}
-
-impl Mnemonic {
-    pub const ALL: [Mnemonic; 6] = [
-        Mnemonic::Sha1c,
-        Mnemonic::Sha1p,
-        Mnemonic::Sha1m,
-        Mnemonic::Sha1h,
-        Mnemonic::Sha1su0,
-        Mnemonic::Sha1su1,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Mnemonic::Sha1c => "SHA1C",
-            Mnemonic::Sha1p => "SHA1P",
-            Mnemonic::Sha1m => "SHA1M",
-            Mnemonic::Sha1h => "SHA1H",
-            Mnemonic::Sha1su0 => "SHA1SU0",
-            Mnemonic::Sha1su1 => "SHA1SU1",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Mnemonic> {
-        Mnemonic::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s))
-    }
-}
-
-impl fmt::Display for Mnemonic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// A register field of an instruction encoding.
@@ -114,6 +152,24 @@ pub enum Field {
     Rd,
     Rn,
     Rm,
+}
+
+impl Field {
+    pub const ALL: [Field; 3] = [Field::Rd, Field::Rn, Field::Rm];
+
+    /// Bit position of the 5-bit register number in an encoding (Rd 4:0, Rn 9:5, Rm 20:16).
+    pub const fn shift(self) -> u32 {
+        match self {
+            Field::Rd => 0,
+            Field::Rn => 5,
+            Field::Rm => 16,
+        }
+    }
+
+    /// The register number this field holds in `word`.
+    pub fn get(self, word: u32) -> u8 {
+        (word >> self.shift() & 31) as u8
+    }
 }
 
 impl fmt::Display for Field {
@@ -246,6 +302,8 @@ pub struct Intrinsic {
     pub engine: EngineIntrinsic,
     /// Line of the `[[intrinsic]]` entry, for messages.
     pub line: usize,
+    /// Availability id (`wasm_arm_neon_is_available`): the family's `id_base` + position.
+    pub id: u32,
 }
 
 impl Intrinsic {

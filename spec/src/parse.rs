@@ -14,9 +14,14 @@ use crate::*;
 struct RawSpec {
     family: Spanned<String>,
     import_module: Spanned<String>,
+    id_base: Spanned<u32>,
     #[serde(default)]
     intrinsic: Vec<Spanned<RawIntrinsic>>,
-    #[serde(default)]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHelpers {
     helper: Vec<Spanned<RawHelper>>,
 }
 
@@ -101,9 +106,11 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Spec> {
         let line = e.span().map(|s| loc.line(s.start)).unwrap_or(0);
         anyhow!("{}:{line}: malformed spec: {}", path.display(), e.message())
     })?;
+    let id_base = *raw.id_base.get_ref();
     let mut intrinsics = Vec::new();
     for ri in &raw.intrinsic {
-        let i = intrinsic(&loc, ri)?;
+        let mut i = intrinsic(&loc, ri)?;
+        i.id = id_base + intrinsics.len() as u32;
         if intrinsics.iter().any(|o: &Intrinsic| o.name == i.name) {
             return Err(loc.err(
                 &ri.get_ref().name,
@@ -113,20 +120,64 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Spec> {
         }
         intrinsics.push(i);
     }
-    let mut helpers = Vec::new();
-    for rh in &raw.helper {
-        helpers.push(helper(&loc, rh)?);
-    }
     if raw.import_module.get_ref().is_empty() {
         return Err(loc.err(&raw.import_module, "import_module", "must not be empty"));
+    }
+    if id_base as usize + intrinsics.len() > MAX_INTRINSIC_ID as usize {
+        return Err(loc.err(
+            &raw.id_base,
+            "id_base",
+            format!(
+                "ids {id_base}..{} do not fit below {MAX_INTRINSIC_ID}",
+                id_base as usize + intrinsics.len()
+            ),
+        ));
+    }
+    let family = raw.family.get_ref();
+    if family.is_empty()
+        || !family
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(loc.err(
+            &raw.family,
+            "family",
+            format!("`{family}` is not a family name like sha1 (letters, digits, _)"),
+        ));
     }
     Ok(Spec {
         path: path.to_path_buf(),
         family: raw.family.into_inner(),
         import_module: raw.import_module.into_inner(),
+        id_base,
         intrinsics,
-        helpers,
     })
+}
+
+/// The helper file (`spec/helpers.toml`): `[[helper]]` entries only.
+pub(crate) fn parse_helpers(path: &Path, text: &str) -> Result<Vec<Helper>> {
+    let loc = Locator { path, text };
+    let raw: RawHelpers = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| loc.line(s.start)).unwrap_or(0);
+        anyhow!(
+            "{}:{line}: malformed helper file: {}",
+            path.display(),
+            e.message()
+        )
+    })?;
+    let mut helpers: Vec<Helper> = Vec::new();
+    for rh in &raw.helper {
+        let h = helper(&loc, rh)?;
+        if helpers.iter().any(|o| o.name == h.name) {
+            return Err(loc.err(
+                &rh.get_ref().name,
+                "name",
+                format!("duplicate helper `{}`", h.name),
+            ));
+        }
+        helpers.push(h);
+    }
+    Ok(helpers)
 }
 
 fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic> {
@@ -208,6 +259,7 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
         });
     }
     let result = reg(loc, &ri.result, &ctx("result"))?;
+    check_operands(loc, ri, &name, instruction, encoding, &arguments, result)?;
 
     let re = ri.engine.get_ref();
     let mut params = Vec::new();
@@ -258,6 +310,26 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
             observes,
         });
     }
+    let mut bound: Vec<Field> = params.iter().map(|p| p.field).collect();
+    bound.sort_by_key(|f| f.shift());
+    let reads = instruction.desc().read_fields();
+    if bound != reads {
+        let names = |v: &[Field]| {
+            v.iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(loc.err(
+            &ri.engine,
+            &ctx("engine.params"),
+            format!(
+                "the params are bound to [{}], but {instruction} reads [{}]: bind each register it reads once",
+                names(&bound),
+                names(&reads)
+            ),
+        ));
+    }
     let rr = re.result.get_ref();
     let result_field = reg(loc, &rr.register, &ctx("engine.result.register"))?.field;
     let result_boundary = boundary(loc, &rr.boundary, &ctx("engine.result.boundary"))?;
@@ -287,7 +359,63 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
             result_boundary,
         },
         line: loc.line(spanned.span().start),
+        id: 0,
     })
+}
+
+/// The ACLE mapping must fit the instruction: the encoding is the instruction, every
+/// argument sits in a register operand the instruction reads through the same view, and the
+/// result is an operand it writes.
+fn check_operands(
+    loc: &Locator,
+    ri: &RawIntrinsic,
+    name: &str,
+    instruction: Mnemonic,
+    encoding: u32,
+    arguments: &[Argument],
+    result: RegRef,
+) -> Result<()> {
+    let ctx = |field: &str| format!("intrinsic `{name}`: {field}");
+    let desc = instruction.desc();
+    if Mnemonic::of_word(encoding) != Some(instruction) {
+        let is = Mnemonic::of_word(encoding)
+            .map(|m| format!("a {m} word"))
+            .unwrap_or_else(|| "no instruction of spec/src/isa.rs".into());
+        return Err(loc.err(
+            &ri.encoding,
+            &ctx("encoding"),
+            format!("{encoding:#010x} is {is}, not {instruction}"),
+        ));
+    }
+    for (a, ra) in arguments.iter().zip(&ri.arguments) {
+        let ok = desc
+            .operand(a.register.field)
+            .is_some_and(|o| o.access.reads() && o.view == a.register.view);
+        if !ok {
+            return Err(loc.err(
+                &ra.get_ref().register,
+                &ctx("arguments.register"),
+                format!(
+                    "{instruction} (`{}`) reads no operand {}",
+                    desc.syntax, a.register
+                ),
+            ));
+        }
+    }
+    let ok = desc
+        .operand(result.field)
+        .is_some_and(|o| o.access.writes() && o.view == result.view);
+    if !ok {
+        return Err(loc.err(
+            &ri.result,
+            &ctx("result"),
+            format!(
+                "{instruction} (`{}`) writes no operand {result}",
+                desc.syntax
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn reg(loc: &Locator, s: &Spanned<String>, field: &str) -> Result<RegRef> {
@@ -385,10 +513,57 @@ mod tests {
             }
         );
         assert_eq!(c.engine.params[1].boundary, Boundary::Splat);
+        let helpers = crate::load_helpers().unwrap();
+        let rev = helpers.iter().find(|h| h.name == "vrev32q_u8").unwrap();
         assert_eq!(
-            spec.helper("vrev32q_u8").unwrap().wasm.to_string(),
+            rev.wasm.to_string(),
             "i8x16.shuffle 3 2 1 0 7 6 5 4 11 10 9 8 15 14 13 12"
         );
+    }
+
+    #[test]
+    fn every_family_loads_with_disjoint_names_and_ids() {
+        let specs = crate::load_all().unwrap();
+        let families: Vec<&str> = specs.iter().map(|s| s.family.as_str()).collect();
+        assert_eq!(families, crate::family_names().unwrap());
+        // A second family reusing the first one's ids (names changed so only ids collide).
+        let mut other = specs[0].clone();
+        other.path = other.path.with_file_name("other.toml");
+        other.family = "other".into();
+        for i in &mut other.intrinsics {
+            i.name = format!("{}_other", i.name);
+            i.engine.name = format!("{}_other", i.engine.name);
+        }
+        let two = [specs[0].clone(), other.clone()];
+        let e = format!("{:#}", crate::check_disjoint(&two).unwrap_err());
+        assert!(
+            e.contains("availability id") && e.contains("id_base"),
+            "{e}"
+        );
+        // And one reusing an engine import name.
+        for (i, o) in other.intrinsics.iter_mut().zip(&specs[0].intrinsics) {
+            i.id += 40;
+            i.engine.name = o.engine.name.clone();
+        }
+        let two = [specs[0].clone(), other];
+        let e = format!("{:#}", crate::check_disjoint(&two).unwrap_err());
+        assert!(e.contains("engine intrinsic"), "{e}");
+    }
+
+    #[test]
+    fn the_acle_mapping_must_fit_the_instruction() {
+        // hash_e is read through Sn: an argument in a register SHA1C does not read.
+        let e = error_for(
+            "{ name = \"hash_e\", register = \"Sn\" },\n  { name = \"wk\"",
+            "{ name = \"hash_e\", register = \"Sm\" },\n  { name = \"wk\"",
+        );
+        assert!(e.contains("reads no operand Sm"), "{e}");
+        // The encoding must be the named instruction.
+        let e = error_for("encoding = \"0x5e020020\"", "encoding = \"0x5e021020\"");
+        assert!(e.contains("a SHA1P word, not SHA1C"), "{e}");
+        // A SHA1H result is an S register.
+        let e = error_for("result = \"Sd\"", "result = \"Qd\"");
+        assert!(e.contains("writes no operand Vd"), "{e}");
     }
 
     fn error_for(from: &str, to: &str) -> String {

@@ -1,9 +1,9 @@
-//! Run real AArch64 SHA-1 instructions under `qemu-aarch64` (differential testing).
+//! Run real AArch64 instruction words under `qemu-aarch64` (differential testing).
 //!
 //! Plain module, meant to be included with
 //! `#[path = "../../tools/qemu/qemu_exec.rs"] mod qemu_exec;`. Only std.
 //!
-//! It cross-compiles `tools/qemu/sha1_exec.c` once (cached under
+//! It cross-compiles `tools/qemu/insn_exec.c` once (cached under
 //! `<repo_root>/target/tools-qemu/`, keyed by a hash of source + flags), then
 //! pipes fixed-size records through it: see the C file for the record format.
 
@@ -13,49 +13,32 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// Record opcodes understood by the harness.
-pub const OP_SHA1C: u8 = 0;
-pub const OP_SHA1P: u8 = 1;
-pub const OP_SHA1M: u8 = 2;
-pub const OP_SHA1H: u8 = 3;
-pub const OP_SHA1SU0: u8 = 4;
-pub const OP_SHA1SU1: u8 = 5;
-
 const CC: &str = "aarch64-linux-gnu-gcc";
 const QEMU: &str = "qemu-aarch64";
-const CFLAGS: &[&str] = &["-O2", "-march=armv8-a+crypto", "-static", "-Wall"];
-const IN_SIZE: usize = 49;
+const CFLAGS: &[&str] = &["-O2", "-static", "-Wall"];
+const IN_SIZE: usize = 52;
 const OUT_SIZE: usize = 16;
 
-/// Execute each `(opcode, [V0, V1, V2])` record with the real instruction and
-/// return the full 128-bit V0 afterwards, one per record, in order.
+/// Execute each `(word, [V0, V1, V2])` record with the real instruction word and
+/// return the full 128-bit V0 afterwards, one per record, in order. Records with the same
+/// word should be adjacent (the harness rewrites its stub when the word changes).
 ///
 /// `repo_root` is the workspace root (the directory holding `tools/`).
-pub fn run_sha1_records(
-    repo_root: &Path,
-    records: &[(u8, [u128; 3])],
-) -> Result<Vec<u128>, String> {
-    if let Some((i, (op, _))) = records
-        .iter()
-        .enumerate()
-        .find(|(_, (op, _))| *op > OP_SHA1SU1)
-    {
-        return Err(format!("record {i}: opcode {op} is not 0..=5"));
-    }
+pub fn run_records(repo_root: &Path, records: &[(u32, [u128; 3])]) -> Result<Vec<u128>, String> {
     let exe = build_harness(repo_root)?;
     if records.is_empty() {
         return Ok(Vec::new());
     }
 
     let mut input = Vec::with_capacity(records.len() * IN_SIZE);
-    for (op, regs) in records {
-        input.push(*op);
+    for (word, regs) in records {
+        input.extend_from_slice(&word.to_le_bytes());
         for r in regs {
             input.extend_from_slice(&r.to_le_bytes());
         }
     }
 
-    // `-cpu max` pins a CPU model with FEAT_SHA1 whatever qemu's default is.
+    // `-cpu max` pins a CPU model with every crypto feature whatever qemu's default is.
     let mut child = Command::new(QEMU)
         .arg("-cpu")
         .arg("max")
@@ -113,13 +96,13 @@ pub fn run_sha1_records(
 /// Compile the harness if no binary for this exact source + flags exists yet.
 /// Returns the path of the static AArch64 executable.
 pub fn build_harness(repo_root: &Path) -> Result<PathBuf, String> {
-    let src = repo_root.join("tools/qemu/sha1_exec.c");
+    let src = repo_root.join("tools/qemu/insn_exec.c");
     let text = std::fs::read(&src).map_err(|e| format!("reading {}: {e}", src.display()))?;
 
     let mut key = text.clone();
     key.extend_from_slice(CFLAGS.join(" ").as_bytes());
     let dir = repo_root.join("target/tools-qemu");
-    let exe = dir.join(format!("sha1_exec-{:016x}", fnv1a64(&key)));
+    let exe = dir.join(format!("insn_exec-{:016x}", fnv1a64(&key)));
     if exe.is_file() {
         return Ok(exe);
     }
@@ -127,7 +110,7 @@ pub fn build_harness(repo_root: &Path) -> Result<PathBuf, String> {
 
     // Unique temp name + rename: parallel test threads/processes may race here.
     let tmp = dir.join(format!(
-        ".sha1_exec-{}-{:?}.tmp",
+        ".insn_exec-{}-{:?}.tmp",
         std::process::id(),
         std::thread::current().id()
     ));

@@ -84,7 +84,7 @@ impl WasmInputs {
         let prebuilt = crate::repo_root().join("c/prebuilt");
         WasmInputs {
             c_build: Loaded::load(c_build.unwrap_or(&prebuilt.join("wrappers_imports.wasm"))),
-            fallback: Loaded::load(fallback.unwrap_or(&prebuilt.join("sha1_fallback_only.wasm"))),
+            fallback: Loaded::load(fallback.unwrap_or(&prebuilt.join("fallback_only.wasm"))),
         }
     }
 }
@@ -118,10 +118,21 @@ impl Ctx<'_> {
         native::plan(intr, &planted)
     }
 
-    /// ARM's trace for the instruction behind `intr`.
+    /// ARM's trace for instruction `m`. `isa_dir` is the shared ISA directory holding one
+    /// `aarch64-<family>/` directory per family (or, as a shortcut, one family's directory).
     pub fn trace_path(&self, m: Mnemonic) -> PathBuf {
-        self.isa_dir
-            .join(format!("{}.smt", m.name().to_lowercase()))
+        let direct = self
+            .isa_dir
+            .join(format!("{}.smt", m.name().to_lowercase()));
+        if direct.exists() {
+            return direct;
+        }
+        models::arm::trace_path(&self.isa_dir, m)
+    }
+
+    /// The engine intrinsics the C-layer build may import: this family's.
+    pub fn engine_imports(&self) -> EngineImports {
+        EngineImports::new(std::slice::from_ref(self.spec))
     }
 }
 
@@ -135,14 +146,7 @@ fn arg_width(intr: &Intrinsic, i: usize) -> u32 {
 
 /// Registers the spec's instruction word touches, whose prior contents are free.
 fn old_registers(intr: &Intrinsic) -> Result<Vec<u8>> {
-    let inst = decode_for(intr)?;
-    let mut regs = vec![inst.rd, inst.rn];
-    if inst.has_rm() {
-        regs.push(inst.rm);
-    }
-    regs.sort();
-    regs.dedup();
-    Ok(regs)
+    Ok(decode_for(intr)?.registers())
 }
 
 /// The free inputs of an obligation. `arm_extra` lists the undefined values
@@ -418,8 +422,8 @@ pub fn build<D: Domain>(
             let params: Vec<ValType> = intr.arguments.iter().map(|a| valtype(a.ctype)).collect();
             check_signature(module, &export, &params, &[valtype(intr.result_type())])
                 .with_context(|| format!("C-layer build {}", ctx.wasm.c_build.path.display()))?;
-            let out =
-                run_export(d, module, &export, &args, &mut EngineImports).with_context(|| {
+            let out = run_export(d, module, &export, &args, &mut ctx.engine_imports())
+                .with_context(|| {
                     format!("running {export} of {}", ctx.wasm.c_build.path.display())
                 })?;
             Ok(Sides {

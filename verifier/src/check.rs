@@ -99,6 +99,8 @@ impl fmt::Display for Verdict {
 
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// The family the obligation belongs to (`-` for lemmas, which families share).
+    pub family: String,
     pub id: String,
     pub intrinsic: String,
     pub kind: &'static str,
@@ -441,7 +443,13 @@ fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
 /// An obligation's outcome and the lemmas its proof relied on.
 type Checked = (Outcome, Vec<Lemma>);
 
-/// Check `obligations` (and the lemmas their proofs use). `progress` is called
+/// One family's obligations, with what they are built from.
+pub struct Work<'a> {
+    pub ctx: &'a Ctx<'a>,
+    pub obligations: Vec<Obligation>,
+}
+
+/// Check `obligations` of one family (and the lemmas their proofs use). `progress` is called
 /// as each finishes, with (done, total).
 pub fn run(
     ctx: &Ctx,
@@ -449,18 +457,36 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(&Outcome, usize, usize) + Sync),
 ) -> Vec<Outcome> {
+    let work = [Work {
+        ctx,
+        obligations: obligations.to_vec(),
+    }];
+    run_all(&work, opts, progress)
+}
+
+/// Check the obligations of several families together: they share the worker threads, and
+/// each lemma is checked once however many families' proofs rely on it.
+pub fn run_all(
+    work: &[Work],
+    opts: &Options,
+    progress: &(dyn Fn(&Outcome, usize, usize) + Sync),
+) -> Vec<Outcome> {
+    let items: Vec<(&Ctx, &Obligation)> = work
+        .iter()
+        .flat_map(|w| w.obligations.iter().map(move |o| (w.ctx, o)))
+        .collect();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Checked>>> = Mutex::new(vec![None; obligations.len()]);
-    let total = obligations.len();
+    let results: Mutex<Vec<Option<Checked>>> = Mutex::new(vec![None; items.len()]);
+    let total = items.len();
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.max(1) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= obligations.len() {
+                if i >= items.len() {
                     break;
                 }
-                let ob = &obligations[i];
+                let (ctx, ob) = items[i];
                 let start = Instant::now();
                 let (verdict, lemmas) = match check_obligation(ctx, ob, opts) {
                     Ok(v) => v,
@@ -468,6 +494,7 @@ pub fn run(
                 };
                 let (left, right) = ob.layers();
                 let mut out = Outcome {
+                    family: ctx.spec.family.clone(),
                     id: ob.id.clone(),
                     intrinsic: ob.intrinsic.clone(),
                     kind: ob.kind_name(),
@@ -508,6 +535,7 @@ pub fn run(
             failed.push(id.clone());
         }
         let mut out = Outcome {
+            family: "-".into(),
             id: id.clone(),
             intrinsic: "-".into(),
             kind: "lemma",
@@ -626,6 +654,7 @@ mod tests {
     #[test]
     fn exit_codes_rank_the_most_serious_verdict() {
         let o = |v: Verdict| Outcome {
+            family: String::new(),
             id: String::new(),
             intrinsic: String::new(),
             kind: "refinement",

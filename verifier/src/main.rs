@@ -24,10 +24,10 @@ LAYERS (a value crosses them top to bottom):
   c        ACLE C intrinsic: the instruction with each argument in the register
            ACLE maps it to (hash_e -> Sn: only bits 31:0 are the argument)
   wasm     Wasm as clang built it: C intrinsics through wasm_arm_neon.h
-           (c/prebuilt/wrappers_imports.wasm) and the fallbacks (sha1_fallback_only.wasm)
+           (c/prebuilt/wrappers_imports.wasm) and the fallbacks (fallback_only.wasm)
   engine   engine intrinsic __intrinsic_*: v128 in, v128 out, Wasm lane view
   clif     the engine's portable lowering (A), run by the CLIF model
-  native   the engine's native lowering (D): the SHA1* word its post-pass writes
+  native   the engine's native lowering (D): the instruction word its post-pass writes
   aarch64  the project's AArch64 model: decoder + ARM pseudocode over registers
   arm      ARM's own semantics: isla traces of ARM's Sail model (../shared/isa)
 
@@ -44,12 +44,16 @@ OBLIGATIONS (per intrinsic, all inputs):
   effects(native)   the native placeholder's register effects cover the instruction's
   lemma: ...        each boolean-function form used compositionally is Choose/Parity/Majority
 
+FAMILIES: one spec file each, spec/intrinsics/<family>.toml (`verifier list` names them);
+  `all` checks every family in one run (one report, each entry naming its family).
+
 EXIT CODES:
   0 every obligation proved   1 counterexample   2 usage error
   3 unknown (timeout, solver gave up)            4 error (bad input, unsupported)
 
 EXAMPLES:
   verifier check sha1
+  verifier check all --json
   verifier check sha1 --intrinsic vsha1h_u32 --layers engine~aarch64
   verifier check sha1 --variant tests/broken/sha1h-fills-all-lanes.toml
   verifier check sha1 --fallback their_fallbacks.wasm --layers wasm~engine
@@ -74,12 +78,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Prove every obligation of a family (e.g. `sha1`).
+    /// Prove every obligation of a family (e.g. `sha1`), or of `all` families.
     Check(CheckArgs),
-    /// List a family's intrinsics, layers and obligations.
+    /// List the families; with a family (or `all`), its intrinsics, layers and obligations.
     List {
-        #[arg(default_value = "sha1")]
-        family: String,
+        family: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -96,8 +99,9 @@ enum Command {
         layer: Layer,
         intrinsic: String,
         args: Vec<String>,
-        #[arg(long, default_value = "sha1")]
-        family: String,
+        /// The intrinsic's family (default: the family that defines it).
+        #[arg(long)]
+        family: Option<String>,
         /// Apply a corpus case's planted bugs.
         #[arg(long)]
         variant: Option<PathBuf>,
@@ -117,7 +121,7 @@ enum Command {
 
 #[derive(Args)]
 struct CheckArgs {
-    /// Intrinsic family: the spec file spec/intrinsics/<family>.toml.
+    /// Intrinsic family (the spec file spec/intrinsics/<family>.toml), or `all`.
     family: String,
     /// Only these intrinsics (repeatable).
     #[arg(long = "intrinsic", short = 'i')]
@@ -163,7 +167,8 @@ struct CheckArgs {
     /// Obligations checked in parallel.
     #[arg(long, short = 'j', default_value_t = 2)]
     jobs: usize,
-    /// Directory of ARM's traces (default: ../shared/isa/aarch64-sha1 next to the repository).
+    /// Directory of ARM's traces, one aarch64-<family>/ per family (default: ../shared/isa
+    /// next to the repository, or $HWWASM_ISA_DIR).
     #[arg(long)]
     isa_dir: Option<PathBuf>,
     /// Check this fallback module (exports `__intrinsic_*`) instead of c/prebuilt's.
@@ -180,7 +185,27 @@ struct CheckArgs {
 fn default_isa_dir() -> PathBuf {
     std::env::var_os("HWWASM_ISA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/isa/aarch64-sha1"))
+        .unwrap_or_else(|| repo_root().join("../shared/isa"))
+}
+
+/// The families `arg` names: one family, or every family for `all`.
+fn families(arg: &str) -> Result<Vec<String>> {
+    if arg == "all" {
+        let names = spec::family_names()?;
+        spec::load_all()?; // the families must not collide
+        return Ok(names);
+    }
+    Ok(vec![spec::load_family(arg)?.family])
+}
+
+/// The family defining intrinsic `name`.
+fn family_of(name: &str) -> Result<String> {
+    for f in spec::family_names()? {
+        if spec::load_family(&f)?.intrinsic(name).is_some() {
+            return Ok(f);
+        }
+    }
+    bail!("no family defines an intrinsic `{name}` (see `verifier list all`)")
 }
 
 fn load(family: &str, variant: Option<&Path>) -> Result<(spec::Spec, Option<Variant>)> {
@@ -189,6 +214,13 @@ fn load(family: &str, variant: Option<&Path>) -> Result<(spec::Spec, Option<Vari
         None => Ok((base, None)),
         Some(p) => {
             let v = Variant::load(p)?;
+            if v.family != family {
+                bail!(
+                    "{}: the case is for family `{}`, not `{family}`",
+                    p.display(),
+                    v.family
+                );
+            }
             let patched = v.apply_to_spec(&base)?;
             for m in &v.mutations {
                 if let Some(i) = &m.intrinsic {
@@ -206,7 +238,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => cmd_check(args),
-        Command::List { family, json } => cmd_list(&family, json).map(|_| 0),
+        Command::List { family, json } => cmd_list(family.as_deref(), json).map(|_| 0),
         Command::Eval {
             layer,
             intrinsic,
@@ -218,7 +250,7 @@ fn main() -> ExitCode {
             layer,
             &intrinsic,
             &args,
-            &family,
+            family.as_deref(),
             variant.as_deref(),
             isa_dir,
         )
@@ -238,49 +270,86 @@ fn main() -> ExitCode {
     }
 }
 
+/// One family ready to check: its (possibly patched) spec and Wasm inputs.
+struct Loaded {
+    spec: spec::Spec,
+    variant: Option<Variant>,
+    wasm: WasmInputs,
+}
+
 fn cmd_check(a: CheckArgs) -> Result<i32> {
-    let (spec, variant) = load(&a.family, a.variant.as_deref())?;
+    // A corpus case belongs to one family: with `all`, check that family.
+    let variant_family = match &a.variant {
+        Some(p) => Some(Variant::load(p)?.family),
+        None => None,
+    };
+    let names = match (&variant_family, a.family.as_str()) {
+        (Some(f), "all") => vec![f.clone()],
+        _ => families(&a.family)?,
+    };
+    let fallback = a.fallback.clone();
+    let c_build = a.c_build.clone();
+    let mut loaded = Vec::new();
+    for f in &names {
+        let (spec, variant) = load(f, a.variant.as_deref())?;
+        let fallback = fallback
+            .clone()
+            .or_else(|| variant.as_ref().and_then(|v| v.fallback.clone()));
+        let c_build = c_build
+            .clone()
+            .or_else(|| variant.as_ref().and_then(|v| v.c_build.clone()));
+        for p in fallback.iter().chain(&c_build) {
+            if !p.exists() {
+                bail!("Wasm module {} does not exist", p.display());
+            }
+        }
+        let wasm = WasmInputs::load(c_build.as_deref(), fallback.as_deref());
+        loaded.push(Loaded {
+            spec,
+            variant,
+            wasm,
+        });
+    }
     for i in &a.intrinsics {
-        if spec.intrinsic(i).is_none() {
-            let names: Vec<&str> = spec.intrinsics.iter().map(|i| i.name.as_str()).collect();
+        if !loaded.iter().any(|l| l.spec.intrinsic(i).is_some()) {
+            let names: Vec<&str> = loaded
+                .iter()
+                .flat_map(|l| l.spec.intrinsics.iter().map(|i| i.name.as_str()))
+                .collect();
             bail!(
-                "no intrinsic `{i}` in family `{}` (intrinsics: {})",
+                "no intrinsic `{i}` in `{}` (intrinsics: {})",
                 a.family,
                 names.join(", ")
             );
         }
     }
-    let obligations: Vec<_> = obligation::all(&spec)
-        .into_iter()
-        .filter(|o| a.intrinsics.is_empty() || a.intrinsics.contains(&o.intrinsic))
-        .filter(|o| a.layers.is_empty() || a.layers.iter().any(|p| p.matches(o)))
+    let isa_dir = a.isa_dir.clone().unwrap_or_else(default_isa_dir);
+    let ctxs: Vec<Ctx> = loaded
+        .iter()
+        .map(|l| Ctx {
+            spec: &l.spec,
+            variant: l.variant.as_ref(),
+            isa_dir: isa_dir.clone(),
+            wasm: &l.wasm,
+        })
         .collect();
-    if obligations.is_empty() {
+    let work: Vec<check::Work> = ctxs
+        .iter()
+        .map(|ctx| check::Work {
+            ctx,
+            obligations: obligation::all(ctx.spec)
+                .into_iter()
+                .filter(|o| a.intrinsics.is_empty() || a.intrinsics.contains(&o.intrinsic))
+                .filter(|o| a.layers.is_empty() || a.layers.iter().any(|p| p.matches(o)))
+                .collect(),
+        })
+        .collect();
+    if work.iter().all(|w| w.obligations.is_empty()) {
         bail!(
             "the filters select no obligation (see `verifier list {}`)",
             a.family
         );
     }
-    let fallback = a
-        .fallback
-        .clone()
-        .or_else(|| variant.as_ref().and_then(|v| v.fallback.clone()));
-    let c_build = a
-        .c_build
-        .clone()
-        .or_else(|| variant.as_ref().and_then(|v| v.c_build.clone()));
-    for p in fallback.iter().chain(&c_build) {
-        if !p.exists() {
-            bail!("Wasm module {} does not exist", p.display());
-        }
-    }
-    let wasm = WasmInputs::load(c_build.as_deref(), fallback.as_deref());
-    let ctx = Ctx {
-        spec: &spec,
-        variant: variant.as_ref(),
-        isa_dir: a.isa_dir.clone().unwrap_or_else(default_isa_dir),
-        wasm: &wasm,
-    };
     let opts = Options {
         solver: a.solver,
         timeout_ms: a.timeout_ms,
@@ -301,10 +370,16 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     };
     let start = Instant::now();
     let quiet = a.quiet;
-    let outcomes = check::run(&ctx, &obligations, &opts, &|o, n, total| {
+    let several = loaded.len() > 1;
+    let outcomes = check::run_all(&work, &opts, &|o, n, total| {
         if !quiet {
+            let family = if several && o.family != "-" {
+                format!("{}: ", o.family)
+            } else {
+                String::new()
+            };
             eprintln!(
-                "[{n}/{total}] {:<14} {} ({:.1} ms)",
+                "[{n}/{total}] {:<14} {family}{} ({:.1} ms)",
                 o.verdict.name(),
                 o.id,
                 o.ms
@@ -314,11 +389,15 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     let wall = start.elapsed().as_secs_f64() * 1e3;
     let summary = report::summary(&outcomes, wall);
     let code = check::exit_code(&outcomes);
+    let variant = loaded.first().and_then(|l| l.variant.as_ref());
     let json = report::JsonReport {
-        schema: "hwwasm-verifier/report/v1",
-        family: &spec.family,
-        spec: spec.path.display().to_string(),
-        variant: variant.as_ref().map(|v| v.path.display().to_string()),
+        schema: "hwwasm-verifier/report/v2",
+        families: loaded.iter().map(|l| l.spec.family.as_str()).collect(),
+        specs: loaded
+            .iter()
+            .map(|l| l.spec.path.display().to_string())
+            .collect(),
+        variant: variant.map(|v| v.path.display().to_string()),
         solver: a.solver.name(),
         obligations: outcomes.iter().map(report::json_entry).collect(),
         summary,
@@ -332,10 +411,19 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     if a.json {
         out.write_all(text.as_bytes())?;
     } else {
-        if let Some(v) = &variant {
+        if let Some(v) = variant {
             writeln!(out, "variant {}: {}", v.path.display(), v.description)?;
         }
+        let mut family = None;
         for o in &outcomes {
+            if several && family != Some(&o.family) {
+                if o.family == "-" {
+                    writeln!(out, "lemmas (shared by the families):")?;
+                } else {
+                    writeln!(out, "family {}:", o.family)?;
+                }
+                family = Some(&o.family);
+            }
             writeln!(out, "{}", report::line(o))?;
         }
         for o in &outcomes {
@@ -348,49 +436,88 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     Ok(code)
 }
 
-fn cmd_list(family: &str, json: bool) -> Result<()> {
-    let spec = spec::load_family(family)?;
-    let obs = obligation::all(&spec);
+fn cmd_list(family: Option<&str>, json: bool) -> Result<()> {
+    let Some(family) = family else {
+        // The families, one line each.
+        let specs = spec::load_all()?;
+        if json {
+            let listed: Vec<serde_json::Value> = specs
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "family": s.family,
+                        "spec": s.path.display().to_string(),
+                        "intrinsics": s.intrinsics.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
+                        "obligations": obligation::all(s).len(),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&listed)?);
+            return Ok(());
+        }
+        println!("Families (spec/intrinsics/<family>.toml):");
+        for s in &specs {
+            let names: Vec<&str> = s.intrinsics.iter().map(|i| i.name.as_str()).collect();
+            println!(
+                "  {:<8} {:>3} obligations  {}",
+                s.family,
+                obligation::all(s).len(),
+                names.join(", ")
+            );
+        }
+        println!("\n`verifier list <family>` (or `all`) shows intrinsics, layers and obligations.");
+        return Ok(());
+    };
+    let specs: Vec<spec::Spec> = families(family)?
+        .iter()
+        .map(|f| spec::load_family(f))
+        .collect::<Result<_>>()?;
     if json {
-        let listed: Vec<Listed> = obs
-            .iter()
-            .map(|o| {
+        let mut listed = Vec::new();
+        for spec in &specs {
+            for o in obligation::all(spec) {
                 let (left, right) = o.layers();
-                Listed {
+                listed.push(Listed {
+                    family: spec.family.clone(),
                     id: o.id.clone(),
                     intrinsic: o.intrinsic.clone(),
                     kind: o.kind_name(),
                     left,
                     right,
-                    statement: o.statement(&spec),
-                }
-            })
-            .collect();
+                    statement: o.statement(spec),
+                });
+            }
+        }
         println!("{}", serde_json::to_string_pretty(&listed)?);
         return Ok(());
     }
-    println!(
-        "Family {} ({})\n\nIntrinsics:",
-        spec.family,
-        spec.path.display()
-    );
-    for i in &spec.intrinsics {
+    for spec in &specs {
         println!(
-            "  {:<16} {}  [{} {:#010x}] -> {}",
-            i.name, i.prototype, i.instruction, i.encoding, i.engine.name
+            "Family {} ({})\n\nIntrinsics:",
+            spec.family,
+            spec.path.display()
         );
+        for i in &spec.intrinsics {
+            println!(
+                "  {:<16} {}  [{} {:#010x}] -> {}",
+                i.name, i.prototype, i.instruction, i.encoding, i.engine.name
+            );
+        }
+        println!();
     }
-    println!("\nHelpers (plain Wasm SIMD, no engine intrinsic):");
-    for h in &spec.helpers {
+    println!("Helpers (plain Wasm SIMD, no engine intrinsic; spec/helpers.toml):");
+    for h in spec::load_helpers()? {
         println!("  {:<22} {}", h.name, h.wasm);
     }
     println!("\nLayers:");
     for l in Layer::ALL {
         println!("  {:<8} {}", l.name(), l.describe());
     }
-    println!("\nObligations:");
-    for o in &obs {
-        println!("  {}\n      {}", o.id, o.statement(&spec));
+    for spec in &specs {
+        println!("\nObligations of {}:", spec.family);
+        for o in obligation::all(spec) {
+            println!("  {}\n      {}", o.id, o.statement(spec));
+        }
     }
     Ok(())
 }
@@ -408,10 +535,15 @@ fn cmd_eval(
     layer: Layer,
     name: &str,
     args: &[String],
-    family: &str,
+    family: Option<&str>,
     variant: Option<&Path>,
     isa_dir: Option<PathBuf>,
 ) -> Result<()> {
+    let family = match family {
+        Some(f) => f.to_string(),
+        None => family_of(name)?,
+    };
+    let family = family.as_str();
     let (spec, variant) = load(family, variant)?;
     let intr = spec
         .intrinsic(name)

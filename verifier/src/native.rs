@@ -1,14 +1,14 @@
 //! The native lowering (D) as the verifier checks it. The engine emits a
 //! placeholder instruction, lets Cranelift allocate its registers, then its
-//! post-pass rewrites the word into the SHA-1 instruction through the table's
+//! post-pass rewrites the word into the instruction through the table's
 //! operand map. Here: choose registers for the placeholder, run the engine's
 //! own re-encoding on that word, decode the result with the models' decoder,
 //! and bind the engine params to registers the way the placeholder does.
 
 use anyhow::{anyhow, Result};
-use lowering::native::{native_entry, reencode, Access, NativeEntry, PlaceholderField};
+use lowering::native::{native_entry, reencode, NativeEntry, PlaceholderField};
 use models::aarch64::Inst;
-use spec::{Field, Intrinsic};
+use spec::Intrinsic;
 
 use crate::variant::Planted;
 
@@ -35,73 +35,50 @@ pub struct NativePlan {
     pub result_reg: u8,
 }
 
-fn leak<T>(v: Vec<T>) -> &'static [T] {
-    Box::leak(v.into_boxed_slice())
-}
-
-/// The table row for `intr`, with any planted bugs.
-pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> NativeEntry {
-    let mut e = native_entry(intr.instruction).clone();
+/// The native lowering of `intr`'s instruction, with any planted bugs.
+pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> Result<NativeEntry> {
+    let mut e = native_entry(intr.instruction).ok_or_else(|| {
+        anyhow!(
+            "{} has no native lowering: no placeholder has its register shape",
+            intr.instruction
+        )
+    })?;
     for p in planted {
         match p {
             Planted::SwapFields(a, b) => {
-                let swapped: Vec<_> = e
-                    .operand_map
-                    .iter()
-                    .map(|&(pf, f)| {
-                        let f = if f == *a {
-                            *b
-                        } else if f == *b {
-                            *a
-                        } else {
-                            f
-                        };
-                        (pf, f)
-                    })
-                    .collect();
-                e.operand_map = leak(swapped);
+                for (_, f) in e.operand_map.iter_mut() {
+                    if f == a {
+                        *f = *b;
+                    } else if f == b {
+                        *f = *a;
+                    }
+                }
             }
-            Planted::DropRead(pf) => {
-                let reads: Vec<Access<PlaceholderField>> = e
-                    .placeholder_effects
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|a| a.field != *pf)
-                    .collect();
-                e.placeholder_effects.reads = leak(reads);
-            }
+            Planted::DropRead(pf) => e.placeholder_effects.reads.retain(|a| a.field != *pf),
+            Planted::EncodeAs(m) => e.mnemonic = *m,
             Planted::Model(_) => {}
         }
     }
-    e
-}
-
-fn as_field(pf: PlaceholderField) -> Field {
-    match pf {
-        PlaceholderField::Rd => Field::Rd,
-        PlaceholderField::Rn => Field::Rn,
-        PlaceholderField::Rm => Field::Rm,
-    }
+    Ok(e)
 }
 
 pub fn plan(intr: &Intrinsic, planted: &[Planted]) -> Result<NativePlan> {
-    let entry = entry_with(intr, planted);
+    let entry = entry_with(intr, planted)?;
     let mut regs: Vec<(PlaceholderField, u8)> = REGS.to_vec();
-    for (a, b) in entry.same_register {
-        let r = REGS.iter().find(|(f, _)| f == a).unwrap().1;
+    for &(a, b) in &entry.same_register {
+        let r = REGS.iter().find(|(f, _)| *f == a).unwrap().1;
         for slot in regs.iter_mut() {
-            if slot.0 == *b {
+            if slot.0 == b {
                 slot.1 = r;
             }
         }
     }
     let reg = |pf: PlaceholderField| regs.iter().find(|(f, _)| *f == pf).unwrap().1;
-    let effects = entry.placeholder_effects;
+    let effects = entry.placeholder_effects.clone();
     let mut fields: Vec<PlaceholderField> = effects
         .reads
         .iter()
-        .chain(effects.writes)
+        .chain(&effects.writes)
         .map(|a| a.field)
         .collect();
     fields.extend(entry.operand_map.iter().map(|(pf, _)| *pf));
@@ -119,21 +96,18 @@ pub fn plan(intr: &Intrinsic, planted: &[Planted]) -> Result<NativePlan> {
     // The placeholder's operand in field F is the engine param bound to F
     // (see `lowering::table`: the CLIF operands are named by the fields).
     let mut bindings = Vec::new();
-    for a in effects.reads {
+    for a in &effects.reads {
         if let Some(pi) = intr
             .engine
             .params
             .iter()
-            .position(|p| p.field == as_field(a.field))
+            .position(|p| p.field == a.field.field())
         {
             bindings.push((reg(a.field), pi));
         }
     }
     let mut touched: Vec<u8> = fields.iter().map(|f| reg(*f)).collect();
-    touched.extend([inst.rd, inst.rn]);
-    if inst.has_rm() {
-        touched.push(inst.rm);
-    }
+    touched.extend(inst.registers());
     touched.sort();
     touched.dedup();
     Ok(NativePlan {

@@ -185,6 +185,7 @@ impl fmt::Display for LayerPair {
 
 #[derive(Serialize)]
 pub struct Listed {
+    pub family: String,
     pub id: String,
     pub intrinsic: String,
     pub kind: &'static str,

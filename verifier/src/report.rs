@@ -10,6 +10,8 @@ use crate::layer::Layer;
 
 #[derive(Serialize)]
 pub struct JsonEntry<'a> {
+    /// `-` for lemmas, which the families share.
+    pub family: &'a str,
     pub obligation: &'a str,
     pub intrinsic: &'a str,
     pub kind: &'a str,
@@ -25,8 +27,9 @@ pub struct JsonEntry<'a> {
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub schema: &'static str,
-    pub family: &'a str,
-    pub spec: String,
+    /// The families checked, and their spec files.
+    pub families: Vec<&'a str>,
+    pub specs: Vec<String>,
     pub variant: Option<String>,
     pub solver: &'a str,
     pub obligations: Vec<JsonEntry<'a>>,
@@ -71,6 +74,7 @@ pub fn detail(v: &Verdict) -> String {
 
 pub fn json_entry(o: &Outcome) -> JsonEntry<'_> {
     JsonEntry {
+        family: &o.family,
         obligation: &o.id,
         intrinsic: &o.intrinsic,
         kind: o.kind,

@@ -9,7 +9,7 @@ use lowering::native::PlaceholderField;
 use models::mutation::Mutation;
 use models::Bool3;
 use serde::{Deserialize, Serialize};
-use spec::{Field, Spec};
+use spec::{Field, Mnemonic, Spec};
 
 use crate::layer::Layer;
 use crate::repo_root;
@@ -17,6 +17,8 @@ use crate::repo_root;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawVariant {
+    /// The family whose spec the case patches and checks (`spec/intrinsics/<family>.toml`).
+    family: String,
     description: String,
     #[serde(default)]
     spec_patch: Vec<RawPatch>,
@@ -60,6 +62,10 @@ struct RawMutation {
     fields: Option<[String; 2]>,
     #[serde(default)]
     field: Option<String>,
+    #[serde(default)]
+    instruction: Option<String>,
+    #[serde(default)]
+    amount: Option<u32>,
 }
 
 /// Verdicts a case must produce, by obligation id prefix.
@@ -72,6 +78,10 @@ pub struct Expect {
     pub counterexample: Vec<String>,
     #[serde(default)]
     pub error: Vec<String>,
+    /// The patched spec itself must be rejected, with an error containing this text (a spec
+    /// mistake the spec loader catches before any obligation is stated).
+    #[serde(default)]
+    pub rejected: Option<String>,
 }
 
 /// A planted bug: in a model, or in the engine's native lowering table.
@@ -82,6 +92,8 @@ pub enum Planted {
     SwapFields(Field, Field),
     /// The native table forgets that the placeholder reads this field.
     DropRead(PlaceholderField),
+    /// The native re-encoding writes this instruction instead of the intrinsic's.
+    EncodeAs(Mnemonic),
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +106,7 @@ pub struct LayerMutation {
 #[derive(Clone, Debug)]
 pub struct Variant {
     pub path: PathBuf,
+    pub family: String,
     pub description: String,
     pub patches: Vec<(String, String)>,
     pub mutations: Vec<LayerMutation>,
@@ -147,6 +160,7 @@ impl Variant {
         let c_build = resolve(&raw.c_build)?;
         Ok(Variant {
             path: path.to_path_buf(),
+            family: raw.family,
             description: raw.description,
             patches: raw
                 .spec_patch
@@ -233,6 +247,14 @@ fn planted(m: &RawMutation) -> Result<Planted> {
                 .ok_or_else(|| anyhow!("`swap-fields` needs `fields = [\"Rn\", \"Rm\"]`"))?;
             Ok(Planted::SwapFields(field(a)?, field(b)?))
         }
+        "encode-as" => {
+            let name = m.instruction.as_deref().ok_or_else(|| {
+                anyhow!("`encode-as` needs `instruction = \"SHA1P\"` (a mnemonic)")
+            })?;
+            Ok(Planted::EncodeAs(Mnemonic::from_name(name).ok_or_else(
+                || anyhow!("`encode-as`: unknown instruction `{name}`"),
+            )?))
+        }
         "drop-read" => {
             let f = m
                 .field
@@ -266,24 +288,49 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
             from: num(&m.from, "from")?,
             to: num(&m.to, "to")?,
         },
+        // Written as FIPS 180-4 and ARM write right rotations (ROTR/ROR), planted on the
+        // equivalent left rotations.
+        "rotate-right" => {
+            let (from, to) = (num(&m.from, "from")?, num(&m.to, "to")?);
+            if !(1..32).contains(&from) || !(1..32).contains(&to) {
+                bail!("`rotate-right` amounts are 1..=31");
+            }
+            Mutation::Rotate {
+                from: 32 - from,
+                to: 32 - to,
+            }
+        }
+        "shift-as-rotate" => Mutation::ShiftAsRotate {
+            amount: m
+                .amount
+                .ok_or_else(|| anyhow!("`shift-as-rotate` needs `amount`"))?,
+        },
         "bool3" => Mutation::Bool3 {
             from: func(&m.from, "from")?,
             to: func(&m.to, "to")?,
         },
         "permute-param" => Mutation::PermuteParam {
-            param: m.param.ok_or_else(|| anyhow!("`permute-param` needs `param`"))?,
-            lanes: m.lanes.ok_or_else(|| anyhow!("`permute-param` needs `lanes`"))?,
+            param: m
+                .param
+                .ok_or_else(|| anyhow!("`permute-param` needs `param`"))?,
+            lanes: m
+                .lanes
+                .ok_or_else(|| anyhow!("`permute-param` needs `lanes`"))?,
         },
         "permute-result" => Mutation::PermuteResult {
-            lanes: m.lanes.ok_or_else(|| anyhow!("`permute-result` needs `lanes`"))?,
+            lanes: m
+                .lanes
+                .ok_or_else(|| anyhow!("`permute-result` needs `lanes`"))?,
         },
         "swap-params" => {
-            let [a, b] = m.params.ok_or_else(|| anyhow!("`swap-params` needs `params = [i, j]`"))?;
+            let [a, b] = m
+                .params
+                .ok_or_else(|| anyhow!("`swap-params` needs `params = [i, j]`"))?;
             Mutation::SwapParams(a, b)
         }
         other => bail!(
-            "unknown mutation kind `{other}` (rotate, bool3, permute-param, permute-result, swap-params, \
-             swap-fields, drop-read)"
+            "unknown mutation kind `{other}` (rotate, rotate-right, shift-as-rotate, bool3, \
+             permute-param, permute-result, swap-params, swap-fields, drop-read, encode-as)"
         ),
     })
 }

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 fn verifier(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verifier"))
         .args(args)
-        .env("HWWASM_ISA_DIR", root().join("../shared/isa/aarch64-sha1"))
+        .env("HWWASM_ISA_DIR", root().join("../shared/isa"))
         .current_dir(root())
         .output()
         .unwrap()
@@ -28,6 +28,57 @@ fn tmp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+#[test]
+fn check_all_proves_every_family_in_one_report() {
+    let out = verifier(&["check", "all", "--json", "--no-save", "--quiet"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let families: Vec<&str> = report["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(families, spec::family_names().unwrap());
+    let obligations = report["obligations"].as_array().unwrap();
+    for f in &families {
+        let n = obligations.iter().filter(|o| o["family"] == *f).count();
+        assert!(n > 30, "{f}: {n} obligations");
+    }
+    for o in obligations {
+        assert_eq!(o["verdict"], "proved", "{o}");
+        // Lemmas are shared by the families; everything else names its family.
+        if o["kind"] == "lemma" {
+            assert_eq!(o["family"], "-");
+        } else {
+            assert!(families.contains(&o["family"].as_str().unwrap()), "{o}");
+        }
+    }
+    // Each lemma once, even where several families rely on it.
+    let lemmas: Vec<&str> = obligations
+        .iter()
+        .filter(|o| o["kind"] == "lemma")
+        .map(|o| o["obligation"].as_str().unwrap())
+        .collect();
+    let mut unique = lemmas.clone();
+    unique.dedup();
+    assert_eq!(lemmas, unique);
+
+    // `list` names the families; `list all` lists every obligation.
+    let out = verifier(&["list"]);
+    let (listing, _) = text(&out);
+    for f in &families {
+        assert!(listing.contains(&format!("  {f} ")), "{listing}");
+    }
+    let out = verifier(&["list", "all", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        obligations.len() - lemmas.len()
+    );
 }
 
 #[test]
@@ -171,12 +222,30 @@ fn bad_input_is_a_clear_error_with_exit_4() {
     let bad = dir.join("bad.toml");
     std::fs::write(
         &bad,
-        "description = \"x\"\n[[spec_patch]]\nfind = \"not in the spec\"\nreplace = \"\"\n",
+        "family = \"sha1\"\ndescription = \"x\"\n[[spec_patch]]\nfind = \"not in the spec\"\nreplace = \"\"\n",
     )
     .unwrap();
     let out = verifier(&["check", "sha1", "--variant", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4));
     assert!(text(&out).1.contains("does not occur"), "{}", text(&out).1);
+    // A case names its family; checking it against another family is refused.
+    let other = dir.join("other.toml");
+    std::fs::write(&other, "family = \"nosuch\"\ndescription = \"x\"\n").unwrap();
+    let out = verifier(&["check", "sha1", "--variant", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        text(&out).1.contains("is for family `nosuch`"),
+        "{}",
+        text(&out).1
+    );
+    std::fs::write(&bad, "description = \"x\"\n").unwrap();
+    let out = verifier(&["check", "sha1", "--variant", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        text(&out).1.contains("missing field `family`"),
+        "{}",
+        text(&out).1
+    );
 
     let out = verifier(&["show", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4));
@@ -293,7 +362,7 @@ fn user_modules_are_checked_and_bad_ones_named() {
         "wasm~engine",
         "--no-save",
         "--fallback",
-        "c/prebuilt/sha1_fallback_only.wasm",
+        "c/prebuilt/fallback_only.wasm",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out).0);
     // ...one lacking intrinsics is an error that names what is missing.
@@ -320,7 +389,7 @@ fn user_modules_are_checked_and_bad_ones_named() {
         "c~wasm",
         "--no-save",
         "--c-build",
-        "c/prebuilt/sha1_fallback_only.wasm",
+        "c/prebuilt/fallback_only.wasm",
     ]);
     assert_eq!(out.status.code(), Some(4));
     assert!(

@@ -59,7 +59,7 @@ fn one_i32(r: Vec<Val>) -> Result<i32> {
 }
 
 fn portable_table() -> Result<LoweringTable> {
-    LoweringTable::sha1(Mode::Portable)
+    LoweringTable::all(Mode::Portable)
 }
 
 fn throughput(wasm_path: &str, export: &str, blocks: u32, reps: u32, runs: usize) -> Result<()> {

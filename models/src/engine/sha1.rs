@@ -1,17 +1,12 @@
-//! The engine-intrinsic layer: what `__intrinsic_vsha1cq_u32(v128, v128, v128) -> v128`
-//! and its siblings mean to a Wasm engine, written in the Wasm view (four i32
-//! lanes, lane 0 least significant) as the SHA-1 round and message-schedule
-//! steps of FIPS 180-4. This is deliberately a different formulation from the
-//! ARM pseudocode in `aarch64`, so the proof between them says something.
+//! SHA-1 (FIPS 180-4 section 6.1.2): four rounds, the fixed rotate of `e`, and the two halves
+//! of the message schedule.
 
 use spec::Mnemonic;
 
+use super::lanes;
 use crate::domain::{Bool3, Domain};
 
-/// The engine intrinsic implementing instruction `m`, applied to v128 params.
-pub fn engine_model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V {
-    let lanes =
-        |d: &mut D, v: &D::V| -> [D::V; 4] { std::array::from_fn(|i| d.lane(v, i as u32, 32)) };
+pub(super) fn model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V {
     match m {
         Mnemonic::Sha1c | Mnemonic::Sha1p | Mnemonic::Sha1m => {
             let f = match m {
@@ -75,5 +70,7 @@ pub fn engine_model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V 
             let r3 = d.rotl(&t3, 1);
             d.from_lanes(&[r0, r1, r2, r3])
         }
+        #[allow(unreachable_patterns)] // the other families' instructions
+        other => unreachable!("{other} is not a SHA-1 instruction"),
     }
 }
