@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define NVEC 256 /* inputs per intrinsic */
-#define NOPS 6
+#define NOPS 10
 
 #ifndef __wasm__
 static uint32x4_t __intrinsic_vsha1cq_u32(uint32x4_t p0, uint32x4_t p1, uint32x4_t p2) {
@@ -60,6 +60,38 @@ static uint32x4_t __intrinsic_vsha1su1q_u32(uint32x4_t p0, uint32x4_t p1) {
             : "v0", "v1");
     return r;
 }
+static uint32x4_t __intrinsic_vsha256hq_u32(uint32x4_t p0, uint32x4_t p1, uint32x4_t p2) {
+    uint32x4_t r;
+    __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\tmov v2.16b, %3.16b\n\t.inst 0x5e024020\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1), "w"(p2)
+            : "v0", "v1", "v2");
+    return r;
+}
+static uint32x4_t __intrinsic_vsha256h2q_u32(uint32x4_t p0, uint32x4_t p1, uint32x4_t p2) {
+    uint32x4_t r;
+    __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\tmov v2.16b, %3.16b\n\t.inst 0x5e025020\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1), "w"(p2)
+            : "v0", "v1", "v2");
+    return r;
+}
+static uint32x4_t __intrinsic_vsha256su0q_u32(uint32x4_t p0, uint32x4_t p1) {
+    uint32x4_t r;
+    __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\t.inst 0x5e282820\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1)
+            : "v0", "v1");
+    return r;
+}
+static uint32x4_t __intrinsic_vsha256su1q_u32(uint32x4_t p0, uint32x4_t p1, uint32x4_t p2) {
+    uint32x4_t r;
+    __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\tmov v2.16b, %3.16b\n\t.inst 0x5e026020\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1), "w"(p2)
+            : "v0", "v1", "v2");
+    return r;
+}
 #endif
 
 static uint32_t out[NOPS * NVEC * 4];
@@ -73,7 +105,7 @@ static uint32x4_t random_vec(uint32_t *x) {
     return vld1q_u32(w);
 }
 
-/* Fills out[] (intrinsic-major, spec order: vsha1cq_u32, vsha1pq_u32, vsha1mq_u32, vsha1h_u32, vsha1su0q_u32, vsha1su1q_u32) and returns it. */
+/* Fills out[] (intrinsic-major, spec order: vsha1cq_u32, vsha1pq_u32, vsha1mq_u32, vsha1h_u32, vsha1su0q_u32, vsha1su1q_u32, vsha256hq_u32, vsha256h2q_u32, vsha256su0q_u32, vsha256su1q_u32) and returns it. */
 uint32_t *engine_vectors(void) {
     uint32_t x = 0x9E3779B9u;
     for (int i = 0; i < NVEC; i++) {
@@ -85,6 +117,10 @@ uint32_t *engine_vectors(void) {
             __intrinsic_vsha1h_u32(a),
             __intrinsic_vsha1su0q_u32(a, b, c),
             __intrinsic_vsha1su1q_u32(a, b),
+            __intrinsic_vsha256hq_u32(a, b, c),
+            __intrinsic_vsha256h2q_u32(a, b, c),
+            __intrinsic_vsha256su0q_u32(a, b),
+            __intrinsic_vsha256su1q_u32(a, b, c),
         };
         for (int op = 0; op < NOPS; op++)
             vst1q_u32(&out[(op * NVEC + i) * 4], r[op]);

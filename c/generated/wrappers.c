@@ -25,6 +25,18 @@ uint32x4_t wrap_vsha1su0q_u32(uint32x4_t w0_3, uint32x4_t w4_7, uint32x4_t w8_11
 EXPORT(wrap_vsha1su1q_u32)
 uint32x4_t wrap_vsha1su1q_u32(uint32x4_t tw0_3, uint32x4_t w12_15) { return vsha1su1q_u32(tw0_3, w12_15); }
 
+EXPORT(wrap_vsha256hq_u32)
+uint32x4_t wrap_vsha256hq_u32(uint32x4_t hash_abcd, uint32x4_t hash_efgh, uint32x4_t wk) { return vsha256hq_u32(hash_abcd, hash_efgh, wk); }
+
+EXPORT(wrap_vsha256h2q_u32)
+uint32x4_t wrap_vsha256h2q_u32(uint32x4_t hash_efgh, uint32x4_t hash_abcd, uint32x4_t wk) { return vsha256h2q_u32(hash_efgh, hash_abcd, wk); }
+
+EXPORT(wrap_vsha256su0q_u32)
+uint32x4_t wrap_vsha256su0q_u32(uint32x4_t w0_3, uint32x4_t w4_7) { return vsha256su0q_u32(w0_3, w4_7); }
+
+EXPORT(wrap_vsha256su1q_u32)
+uint32x4_t wrap_vsha256su1q_u32(uint32x4_t tw0_3, uint32x4_t w8_11, uint32x4_t w12_15) { return vsha256su1q_u32(tw0_3, w8_11, w12_15); }
+
 EXPORT(wrap_vaddq_u32)
 uint32x4_t wrap_vaddq_u32(uint32x4_t a, uint32x4_t b) { return vaddq_u32(a, b); }
 

@@ -1,6 +1,6 @@
-/* wasm_arm_neon.h: ACLE intrinsics (sha1) for wasm32 with -msimd128.
+/* wasm_arm_neon.h: ACLE intrinsics (sha1, sha256) for wasm32 with -msimd128.
  *
- * GENERATED from spec/intrinsics/sha1.toml, spec/helpers.toml by `cargo run -p cgen`.
+ * GENERATED from spec/intrinsics/sha1.toml, spec/intrinsics/sha256.toml, spec/helpers.toml by `cargo run -p cgen`.
  * DO NOT EDIT: change the spec and regenerate; `cargo run -p cgen -- --check`
  * (and the cgen tests) fail when this file is stale.
  *
@@ -49,6 +49,13 @@ enum wasm_arm_neon_intrinsic_id {
     WASM_ARM_NEON_VSHA1H_U32 = 3,
     WASM_ARM_NEON_VSHA1SU0Q_U32 = 4,
     WASM_ARM_NEON_VSHA1SU1Q_U32 = 5,
+    /* sha256 */
+    WASM_ARM_NEON_SHA256_FIRST_ID = 16,
+    WASM_ARM_NEON_SHA256_COUNT = 4,
+    WASM_ARM_NEON_VSHA256HQ_U32 = 16,
+    WASM_ARM_NEON_VSHA256H2Q_U32 = 17,
+    WASM_ARM_NEON_VSHA256SU0Q_U32 = 18,
+    WASM_ARM_NEON_VSHA256SU1Q_U32 = 19,
     WASM_ARM_NEON_ID_LIMIT = 64
 };
 
@@ -100,6 +107,33 @@ v128_t __intrinsic_vsha1su0q_u32(v128_t w0_3, v128_t w4_7, v128_t w8_11);
 WASM_ARM_NEON_IMPORT(__intrinsic_vsha1su1q_u32) __attribute__((const))
 v128_t __intrinsic_vsha1su1q_u32(v128_t tw0_3, v128_t w12_15);
 
+/* SHA256H: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   hash_abcd: Rd, vector, 0 1 2 3
+ *   hash_efgh: Rn, vector, 0 1 2 3
+ *   wk:        Rm, vector, 0 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha256hq_u32) __attribute__((const))
+v128_t __intrinsic_vsha256hq_u32(v128_t hash_abcd, v128_t hash_efgh, v128_t wk);
+
+/* SHA256H2: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   hash_efgh: Rd, vector, 0 1 2 3
+ *   hash_abcd: Rn, vector, 0 1 2 3
+ *   wk:        Rm, vector, 0 1 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha256h2q_u32) __attribute__((const))
+v128_t __intrinsic_vsha256h2q_u32(v128_t hash_efgh, v128_t hash_abcd, v128_t wk);
+
+/* SHA256SU0: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   w0_3: Rd, vector, 0 1 2 3
+ *   w4_7: Rn, vector, 0 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha256su0q_u32) __attribute__((const))
+v128_t __intrinsic_vsha256su0q_u32(v128_t w0_3, v128_t w4_7);
+
+/* SHA256SU1: result Rd (vector); parameters: register, boundary, observed lanes.
+ *   tw0_3:  Rd, vector, 0 1 2 3
+ *   w8_11:  Rn, vector, 1 2 3
+ *   w12_15: Rm, vector, 0 2 3 */
+WASM_ARM_NEON_IMPORT(__intrinsic_vsha256su1q_u32) __attribute__((const))
+v128_t __intrinsic_vsha256su1q_u32(v128_t tw0_3, v128_t w8_11, v128_t w12_15);
+
 /* C intrinsics: boundary conversions around the engine intrinsics. */
 static inline __attribute__((__always_inline__))
 uint32x4_t vsha1cq_u32(uint32x4_t hash_abcd, uint32_t hash_e, uint32x4_t wk) {
@@ -129,6 +163,26 @@ uint32x4_t vsha1su0q_u32(uint32x4_t w0_3, uint32x4_t w4_7, uint32x4_t w8_11) {
 static inline __attribute__((__always_inline__))
 uint32x4_t vsha1su1q_u32(uint32x4_t tw0_3, uint32x4_t w12_15) {
     return __intrinsic_vsha1su1q_u32(tw0_3, w12_15);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha256hq_u32(uint32x4_t hash_abcd, uint32x4_t hash_efgh, uint32x4_t wk) {
+    return __intrinsic_vsha256hq_u32(hash_abcd, hash_efgh, wk);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha256h2q_u32(uint32x4_t hash_efgh, uint32x4_t hash_abcd, uint32x4_t wk) {
+    return __intrinsic_vsha256h2q_u32(hash_efgh, hash_abcd, wk);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha256su0q_u32(uint32x4_t w0_3, uint32x4_t w4_7) {
+    return __intrinsic_vsha256su0q_u32(w0_3, w4_7);
+}
+
+static inline __attribute__((__always_inline__))
+uint32x4_t vsha256su1q_u32(uint32x4_t tw0_3, uint32x4_t w8_11, uint32x4_t w12_15) {
+    return __intrinsic_vsha256su1q_u32(tw0_3, w8_11, w12_15);
 }
 
 /* Helpers: one Wasm SIMD operator each, no engine intrinsic. */

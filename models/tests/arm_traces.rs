@@ -47,6 +47,7 @@ fn a_planted_bug_does_not_normalise_to_the_trace() {
     for (m, from, to) in [
         (Mnemonic::Sha1c, Bool3::Choose, Bool3::Parity),
         (Mnemonic::Sha1m, Bool3::Majority, Bool3::Choose),
+        (Mnemonic::Sha256h, Bool3::Majority, Bool3::Choose),
     ] {
         let mut t = Terms::new();
         let trace =

@@ -110,6 +110,68 @@ fn abc_block() -> Vec<Bits> {
         .collect()
 }
 
+/// SHA-256 of "abc" with the engine-intrinsic models in the usual intrinsic kernel
+/// structure: 16 groups of (SHA256H, SHA256H2) and 12 schedule steps (SU0, SU1).
+#[test]
+fn engine_models_compute_fips_sha256_of_abc() {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let d = &mut Concrete;
+    let iv = [
+        0x6a09e667u32,
+        0xbb67ae85,
+        0x3c6ef372,
+        0xa54ff53a,
+        0x510e527f,
+        0x9b05688c,
+        0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let (mut abcd, mut efgh) = (
+        v([iv[0], iv[1], iv[2], iv[3]]),
+        v([iv[4], iv[5], iv[6], iv[7]]),
+    );
+    let mut msg = abc_block();
+    for g in 0..16 {
+        let wk = add(
+            &msg[g % 4],
+            &v([K[4 * g], K[4 * g + 1], K[4 * g + 2], K[4 * g + 3]]),
+        );
+        let old_abcd = abcd;
+        abcd = engine_model(d, Mnemonic::Sha256h, &[abcd, efgh, wk]);
+        efgh = engine_model(d, Mnemonic::Sha256h2, &[efgh, old_abcd, wk]);
+        if g < 12 {
+            let t = engine_model(d, Mnemonic::Sha256su0, &[msg[g % 4], msg[(g + 1) % 4]]);
+            msg[g % 4] = engine_model(
+                d,
+                Mnemonic::Sha256su1,
+                &[t, msg[(g + 2) % 4], msg[(g + 3) % 4]],
+            );
+        }
+    }
+    let out: Vec<u32> = lanes_of(&abcd)
+        .iter()
+        .chain(&lanes_of(&efgh))
+        .zip(iv)
+        .map(|(x, i)| x.wrapping_add(i))
+        .collect();
+    let hex: String = out.iter().map(|w| format!("{w:08x}")).collect();
+    assert_eq!(
+        hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
 /// SHA-1 of "abc" computed with the engine-intrinsic models in the standard
 /// intrinsic kernel structure (FIPS 180-4 known answer).
 #[test]

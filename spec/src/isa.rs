@@ -84,6 +84,10 @@ pub enum Mnemonic {
     Sha1h,
     Sha1su0,
     Sha1su1,
+    Sha256h,
+    Sha256h2,
+    Sha256su0,
+    Sha256su1,
 }
 
 const fn op(field: Field, view: View, access: Access) -> Operand {
@@ -154,6 +158,38 @@ static TABLE: &[InstrDesc] = &[
         fixed: 0x5e28_1800,
         operands: VEC2_TIED,
         syntax: "sha1su1 v{d}.4s, v{n}.4s",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Sha256h,
+        name: "SHA256H",
+        family: "sha256",
+        fixed: 0x5e00_4000,
+        operands: VEC3_TIED,
+        syntax: "sha256h q{d}, q{n}, v{m}.4s",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Sha256h2,
+        name: "SHA256H2",
+        family: "sha256",
+        fixed: 0x5e00_5000,
+        operands: VEC3_TIED,
+        syntax: "sha256h2 q{d}, q{n}, v{m}.4s",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Sha256su0,
+        name: "SHA256SU0",
+        family: "sha256",
+        fixed: 0x5e28_2800,
+        operands: VEC2_TIED,
+        syntax: "sha256su0 v{d}.4s, v{n}.4s",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Sha256su1,
+        name: "SHA256SU1",
+        family: "sha256",
+        fixed: 0x5e00_6000,
+        operands: VEC3_TIED,
+        syntax: "sha256su1 v{d}.4s, v{n}.4s, v{m}.4s",
     },
 ];
 

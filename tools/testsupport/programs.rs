@@ -27,6 +27,7 @@ pub fn reference_digest(program: &str, msg: &[u8]) -> String {
     use sha2::Digest as _;
     let bytes: Vec<u8> = match program {
         "sha1" => sha1::Sha1::digest(msg).to_vec(),
+        "sha256" => sha2::Sha256::digest(msg).to_vec(),
         other => panic!("no reference digest for program `{other}`: add one here"),
     };
     hex(&bytes)

@@ -4,6 +4,7 @@
 //! submodule; [`execute`] dispatches to it.
 
 mod sha1;
+mod sha256;
 
 use std::fmt;
 
@@ -124,6 +125,7 @@ pub fn execute<D: Domain>(d: &mut D, inst: Inst, regs: &mut RegFile<D::V>) {
     use Mnemonic::*;
     match inst.mnemonic {
         Sha1c | Sha1p | Sha1m | Sha1h | Sha1su0 | Sha1su1 => sha1::execute(d, inst, regs),
+        Sha256h | Sha256h2 | Sha256su0 | Sha256su1 => sha256::execute(d, inst, regs),
     }
 }
 

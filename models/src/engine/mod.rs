@@ -5,6 +5,7 @@
 //! between them says something. Each family is a submodule; [`engine_model`] dispatches.
 
 mod sha1;
+mod sha256;
 
 use spec::Mnemonic;
 
@@ -16,6 +17,7 @@ pub fn engine_model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V 
     use Mnemonic::*;
     match m {
         Sha1c | Sha1p | Sha1m | Sha1h | Sha1su0 | Sha1su1 => sha1::model(d, m, params),
+        Sha256h | Sha256h2 | Sha256su0 | Sha256su1 => sha256::model(d, m, params),
     }
 }
 
