@@ -3,9 +3,9 @@
 
 usage: classify.py OBJDUMP_TEXT FUNCTION
 OBJDUMP_TEXT is `aarch64-linux-gnu-objdump -d --no-show-raw-insn` output. The loop is the
-span of the widest backward branch inside FUNCTION. For the SHA-1 kernels that span is
-straight-line code executed once per 64-byte block (only never-taken trap branches leave it),
-so its static size equals the dynamic count per block; run.sh prints both so that any
+span of the widest backward branch inside FUNCTION. For the kernels measured so far that span
+is straight-line code executed once per 64-byte block (only never-taken trap branches leave
+it), so its static size equals the dynamic count per block; run.sh prints both so that any
 difference shows. Prints one JSON object: loop bounds, size, and counts per class."""
 import json
 import re
@@ -15,11 +15,14 @@ from collections import Counter, OrderedDict
 VREG = re.compile(r"\bv\d+\.")
 SREG = re.compile(r"\b[qdsbh]\d+\b")
 GREG = re.compile(r"\b[wx](\d+|zr)\b")
+# The Cryptographic Extension, as tools/qemu-plugin/insncount.c counts it: SHA-1, SHA-256,
+# SHA-512, AES, SHA-3 and PMULL's 64x64 form (.1q; the 8x8 form is ordinary Advanced SIMD).
+CRYPTO = re.compile(r"^(sha1|sha256|sha512|aes)[a-z0-9]*$|^(eor3|rax1|xar|bcax)$")
 
 
 def classify(mn, ops):
-    if mn.startswith("sha1"):
-        return "sha1"
+    if CRYPTO.match(mn) or (mn in ("pmull", "pmull2") and ".1q" in ops):
+        return "crypto"
     if mn.startswith(("b.", "cbz", "cbnz", "tbz", "tbnz")) or mn in ("b", "br", "ret", "bl", "blr"):
         return "branch"
     if mn in ("cmp", "cmn", "tst", "ccmp"):
@@ -70,7 +73,7 @@ def main():
         sys.exit(f"classify.py: no loop in {func}")
     loop = [(a, mn, ops) for a, mn, ops in insns if best[0] <= a <= best[1]]
     counts = Counter(classify(mn, ops) for _, mn, ops in loop)
-    order = ["sha1", "memory (data/state)", "stack spill/reload", "vector arithmetic/permute",
+    order = ["crypto", "memory (data/state)", "stack spill/reload", "vector arithmetic/permute",
              "vector register copy", "gpr<->vector move", "scalar arithmetic",
              "scalar register copy", "constant materialisation",
              "compare (bounds/trap checks)", "branch"]

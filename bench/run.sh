@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Benchmarks of the SHA-1 intrinsics engine (see docs/performance.md).
+# Benchmarks of the intrinsics engine, for every program of c/programs/ (see
+# docs/performance.md). Programs are found with `c/build.sh programs`, so a new program needs
+# no change here; each follows the interface of c/programs/README.md.
 #
 #   bench/run.sh [--short] [--out DIR]
 #
+# Per program P:
 # 1. AArch64 dynamic instructions per 64-byte block (qemu-aarch64 + tools/qemu-plugin,
-#    restricted to the kernel function): native gcc and clang 14, and the engine's objects
-#    compiled from c/prebuilt/sha1_kernel_imports.wasm with lowering (D) aarch64-native with
-#    and without lane-0 forwarding and (A) portable. Per block = (count(N) - count(1)) / (N-1).
-#    Also the static size and a classification of each kernel's loop (bench/classify.py).
+#    restricted to the block function P_blocks / wasm_P_blocks): native gcc and clang, and the
+#    engine's objects compiled from c/prebuilt/P_kernel_imports.wasm with lowering (D)
+#    aarch64-native with and without lane-0 forwarding and (A) portable; plain C for
+#    reference. Per block = (count(N) - count(1)) / (N-1), with crypto instructions and
+#    GPR<->vector moves. Also the static size and a classification of each kernel's loop
+#    (bench/classify.py).
 # 2. x86-64 throughput, MB/s per CPU-second, median of several runs hashing the 1 MiB input
 #    buffer REPS times inside Wasm: engine JIT (A), native plain C, PyPI wasmtime and Node on
-#    the fallback-mode module (c/prebuilt/sha1_kernel_fallback.wasm), intrinsics and plain C.
+#    the fallback-mode module (c/prebuilt/P_kernel_fallback.wasm), intrinsics and plain C.
 # 3. x86-64 instructions per block of the same runs under callgrind (if valgrind is installed).
 # 4. Engine JIT compile time per function (portable lowering), median of several runs.
 #
 # Writes bench/results.json and bench/results.md (with --short: bench/out/short/, so the
-# checked-in results stay untouched); raw pieces go to OUT/raw. --short uses small block
+# checked-in results stay untouched); raw pieces go to OUT/raw/P/. --short uses small block
 # counts and a debug build of the bench binary, only checking that every number is produced.
 # Environment: CARGO_TARGET_DIR (default: the workspace's target/, so a built workspace is
 # reused), BENCH_RUNS (throughput runs, default 7), BENCH_REPS (default 64 = 64 MiB per run).
@@ -40,7 +45,9 @@ fi
 RAW=$OUT/raw
 WORK=$BENCH/out/work
 mkdir -p "$RAW" "$WORK"
-rm -f "$RAW"/*.json "$RAW"/*.txt
+# Old results, including a previous layout's flat files and programs that no longer exist.
+rm -f "$RAW"/*.json "$RAW"/*.txt "$RAW"/*/*.json
+find "$RAW" -mindepth 1 -type d -empty -delete
 
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 say() { echo "== $*" >&2; }
@@ -74,9 +81,16 @@ else
 fi
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 C=$ROOT/c
-KERNEL_IMPORTS=$C/prebuilt/sha1_kernel_imports.wasm
-KERNEL_FALLBACK=$C/prebuilt/sha1_kernel_fallback.wasm
 SUPPORT=$ROOT/engine/support
+mapfile -t PROGRAMS < <(bash "$C/build.sh" programs)
+[ ${#PROGRAMS[@]} -gt 0 ] || die "c/build.sh programs listed no programs"
+for P in "${PROGRAMS[@]}"; do
+    for m in imports fallback; do
+        [ -f "$C/prebuilt/${P}_kernel_$m.wasm" ] ||
+            die "c/prebuilt/${P}_kernel_$m.wasm missing; run c/build.sh prebuilt"
+    done
+done
+say "programs: ${PROGRAMS[*]}"
 
 # ---------------------------------------------------------------- builds
 say "building the engine CLI (dev profile: its output does not depend on the profile)"
@@ -87,52 +101,72 @@ prof_flag=(); [ "$PROFILE" = release ] && prof_flag=(--release)
 (cd "$BENCH/engine-throughput" && cargo build --quiet "${prof_flag[@]}") || die "building bench/engine-throughput failed"
 ET=$CARGO_TARGET_DIR/$PROFILE_DIR/engine-throughput
 
-say "building native AArch64 (gcc, clang) and x86-64 programs"
+# ---------------------------------------------------------------- per-program builds
 A64_FLAGS=(-O3 -march=armv8-a+crypto -static -Wall -Wextra -Werror)
-aarch64-linux-gnu-gcc "${A64_FLAGS[@]}" -o "$WORK/bench_gcc" "$C/sha1_neon.c" "$C/sha1_plain.c" "$C/bench.c"
 CLANG_A64=(clang --target=aarch64-linux-gnu "${A64_FLAGS[@]}")
-if "${CLANG_A64[@]}" -o "$WORK/bench_clang" "$C/sha1_neon.c" "$C/sha1_plain.c" "$C/bench.c" 2>"$WORK/clang.err"; then
-    HAVE_CLANG_A64=1
-else
-    HAVE_CLANG_A64=0
-    echo "run.sh: warning: clang could not build for aarch64 (see $WORK/clang.err); row skipped" >&2
-fi
-gcc -O3 -Wall -Wextra -Werror -I"$C" -o "$WORK/bench_x86" "$C/bench.c" "$C/sha1_plain.c" "$BENCH/native/no_neon.c"
-
 # engine objects: name:flags
 ENGINE_VARIANTS=(
     "engine-D-fwd:--lowering aarch64-native"
     "engine-D-nofwd:--lowering aarch64-native --no-lane0-forwarding"
     "engine-A:--lowering portable"
 )
-for v in "${ENGINE_VARIANTS[@]}"; do
-    name=${v%%:*}; read -r -a flags <<<"${v#*:}"
-    d=$WORK/$name; mkdir -p "$d"
-    "$ENGINE" compile "$KERNEL_IMPORTS" --emit-obj "$d/module.o" --emit-header "$d/module.h" \
-        --target aarch64 "${flags[@]}" 2>"$d/compile.err" || { cat "$d/compile.err" >&2; die "engine compile ($name) failed"; }
-    if grep -q "portable lowering" "$d/compile.err"; then
-        echo "run.sh: warning: $name: $(cat "$d/compile.err")" >&2
-    fi
-    aarch64-linux-gnu-gcc -static -O2 -std=c11 -Wall -Werror -I"$SUPPORT" -I"$d" \
-        "$BENCH/native/driver_bench.c" "$SUPPORT/wasm_rt.c" "$d/module.o" -o "$d/driver_bench"
-    aarch64-linux-gnu-objdump -d --no-show-raw-insn "$d/module.o" >"$d/module.dis"
-done
+
+# The helpers below work on the current program: P (name), PD (its c/programs directory),
+# PW (work directory), PR (raw results), IMPORTS and FALLBACK (its prebuilt modules), set by
+# the loop at the end.
+
+# Library sources (c/programs/README.md): every .c but the two with a native main.
+library() {
+    local f
+    for f in "$PD"/*.c; do
+        case "$(basename "$f")" in kat.c | bench.c) ;; *) echo "$f" ;; esac
+    done
+}
+
+# Native AArch64 benches (gcc, clang), the x86-64 plain-C bench, and the engine objects
+# linked with the driver, into PW.
+build_program() {
+    local lib portable f v name flags d
+    mapfile -t lib < <(library)
+    aarch64-linux-gnu-gcc "${A64_FLAGS[@]}" -o "$PW/bench_gcc" "${lib[@]}" "$PD/bench.c"
+    rm -f "$PW/bench_clang"
+    "${CLANG_A64[@]}" -o "$PW/bench_clang" "${lib[@]}" "$PD/bench.c" 2>"$PW/clang.err" ||
+        echo "run.sh: warning: $P: clang could not build for aarch64 (see $PW/clang.err); row skipped" >&2
+    # x86-64 has no <arm_neon.h>: the library without the kernel, and a stub in its place.
+    portable=()
+    for f in "${lib[@]}"; do grep -q '^#include <arm_neon.h>' "$f" || portable+=("$f"); done
+    gcc -O3 -Wall -Wextra -Werror -I"$PD" -DKERNEL_BLOCKS="${P}_blocks" -o "$PW/bench_x86" \
+        "$PD/bench.c" "${portable[@]}" "$BENCH/native/no_neon.c"
+    for v in "${ENGINE_VARIANTS[@]}"; do
+        name=${v%%:*}; read -r -a flags <<<"${v#*:}"
+        d=$PW/$name; mkdir -p "$d"
+        "$ENGINE" compile "$IMPORTS" --emit-obj "$d/module.o" --emit-header "$d/module.h" \
+            --target aarch64 "${flags[@]}" 2>"$d/compile.err" ||
+            { cat "$d/compile.err" >&2; die "$P: engine compile ($name) failed"; }
+        if grep -q "portable lowering" "$d/compile.err"; then
+            echo "run.sh: warning: $P: $name: $(cat "$d/compile.err")" >&2
+        fi
+        aarch64-linux-gnu-gcc -static -O2 -std=c11 -Wall -Werror -I"$SUPPORT" -I"$d" \
+            "$BENCH/native/driver_bench.c" "$SUPPORT/wasm_rt.c" "$d/module.o" -o "$d/driver_bench"
+        aarch64-linux-gnu-objdump -d --no-show-raw-insn "$d/module.o" >"$d/module.dis"
+    done
+}
 
 # ---------------------------------------------------------------- AArch64 counts
 COUNT=$ROOT/tools/qemu-plugin/count.sh
 # count_row ID PROGRAM FUNCTION DISASSEMBLY MODE: counts for 1 and N blocks, state check,
-# static loop classification; writes RAW/a64_ID.json.
+# static loop classification; writes PR/a64_ID.json.
 count_row() {
-    local id=$1 prog=$2 func=$3 dis=$4 mode=$5 args1 argsn c1 cn log
+    local id=$1 prog=$2 func=$3 dis=$4 mode=$5 args1 argsn c1 cn log state
     if [ "$(basename "$prog")" = driver_bench ]; then args1=("$mode" 1); argsn=("$mode" "$N")
     else args1=("$mode" 1 1); argsn=("$mode" "$N" 1); fi
-    log=$WORK/count_$id.log
-    c1=$("$COUNT" "$prog" "$func" "${args1[@]}" 2>"$log") || { cat "$log" >&2; die "count $id (1 block) failed"; }
-    cn=$("$COUNT" "$prog" "$func" "${argsn[@]}" 2>"$log") || { cat "$log" >&2; die "count $id ($N blocks) failed"; }
-    local state
+    log=$PW/count_$id.log
+    c1=$("$COUNT" "$prog" "$func" "${args1[@]}" 2>"$log") || { cat "$log" >&2; die "$P: count $id (1 block) failed"; }
+    cn=$("$COUNT" "$prog" "$func" "${argsn[@]}" 2>"$log") || { cat "$log" >&2; die "$P: count $id ($N blocks) failed"; }
+    # The native bench prints "state W0 W1 ...", the driver "state0 W0": word 0 after N blocks.
     state=$(grep -oE '(state0? )[0-9a-f]{8}' "$log" | head -n1 | awk '{print $2}')
-    python3 "$BENCH/classify.py" "$dis" "$func" >"$WORK/loop_$id.json"
-    python3 - "$id" "$func" "$N" "$c1" "$cn" "$state" "$WORK/loop_$id.json" >"$RAW/a64_$id.json" <<'EOF'
+    python3 "$BENCH/classify.py" "$dis" "$func" >"$PW/loop_$id.json"
+    python3 - "$id" "$func" "$N" "$c1" "$cn" "$state" "$PW/loop_$id.json" >"$PR/a64_$id.json" <<'EOF'
 import json, re, sys
 id_, func, n, c1, cn, state, loop = sys.argv[1:]
 n = int(n)
@@ -142,75 +176,73 @@ per = {k: (b[k] - a[k]) / (n - 1) for k in a}
 print(json.dumps({"id": id_, "function": func, "blocks": [1, n], "count_1": a, "count_n": b,
                   "per_block": per, "state0": state, "loop": json.load(open(loop))}))
 EOF
-    echo "   $id: $(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['per_block'])" "$RAW/a64_$id.json")" >&2
+    echo "   $P $id: $(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['per_block'])" "$PR/a64_$id.json")" >&2
 }
 
-say "AArch64 instruction counts (qemu-aarch64 + insncount plugin), 1 and $N blocks"
-aarch64-linux-gnu-objdump -d --no-show-raw-insn "$WORK/bench_gcc" >"$WORK/bench_gcc.dis"
-count_row gcc "$WORK/bench_gcc" sha1_blocks "$WORK/bench_gcc.dis" neon
-if [ "$HAVE_CLANG_A64" = 1 ]; then
-    aarch64-linux-gnu-objdump -d --no-show-raw-insn "$WORK/bench_clang" >"$WORK/bench_clang.dis"
-    count_row clang "$WORK/bench_clang" sha1_blocks "$WORK/bench_clang.dis" neon
-fi
-for v in "${ENGINE_VARIANTS[@]}"; do
-    name=${v%%:*}
-    count_row "$name" "$WORK/$name/driver_bench" wasm_sha1_blocks "$WORK/$name/module.dis" neon
-done
-# Plain (scalar) C for reference: native gcc and compiled to Wasm then by the engine.
-count_row gcc-plain "$WORK/bench_gcc" plain_sha1_blocks "$WORK/bench_gcc.dis" plain
-count_row engine-plain "$WORK/engine-A/driver_bench" wasm_plain_sha1_blocks "$WORK/engine-A/module.dis" plain
+count_program() {
+    local v name
+    aarch64-linux-gnu-objdump -d --no-show-raw-insn "$PW/bench_gcc" >"$PW/bench_gcc.dis"
+    count_row gcc "$PW/bench_gcc" "${P}_blocks" "$PW/bench_gcc.dis" neon
+    if [ -x "$PW/bench_clang" ]; then
+        aarch64-linux-gnu-objdump -d --no-show-raw-insn "$PW/bench_clang" >"$PW/bench_clang.dis"
+        count_row clang "$PW/bench_clang" "${P}_blocks" "$PW/bench_clang.dis" neon
+    fi
+    for v in "${ENGINE_VARIANTS[@]}"; do
+        name=${v%%:*}
+        count_row "$name" "$PW/$name/driver_bench" "wasm_${P}_blocks" "$PW/$name/module.dis" neon
+    done
+    # Plain (scalar) C for reference: native gcc, and compiled to Wasm then by the engine.
+    count_row gcc-plain "$PW/bench_gcc" "plain_${P}_blocks" "$PW/bench_gcc.dis" plain
+    count_row engine-plain "$PW/engine-A/driver_bench" "wasm_plain_${P}_blocks" "$PW/engine-A/module.dis" plain
+}
 
 # ---------------------------------------------------------------- x86-64 throughput
-say "Python venv with PyPI wasmtime (bench/.venv)"
-VENV=$BENCH/.venv
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import wasmtime" 2>/dev/null; then
-    python3 -m venv "$VENV" 2>"$WORK/venv.err" ||
-        { cat "$WORK/venv.err" >&2; die "python3 -m venv failed; install Debian package python3-venv"; }
-    "$VENV/bin/pip" install --quiet wasmtime || die "pip install wasmtime failed (network?)"
-fi
-PY=$VENV/bin/python
-
-say "x86-64 throughput: $BLOCKS blocks x $REPS reps per run, $RUNS runs"
-# native plain C: c/bench.c prints MB/s per CPU-second; RUNS separate processes.
-python3 - "$WORK/bench_x86" "$BLOCKS" "$REPS" "$RUNS" >"$RAW/tp_native_plain.json" <<'EOF'
+throughput_program() {
+    local e f
+    # native plain C: bench.c prints MB/s per CPU-second; RUNS separate processes.
+    python3 - "$PW/bench_x86" "plain_${P}_blocks" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_native_plain.json" <<'EOF'
 import json, re, statistics, subprocess, sys
-prog, blocks, reps, runs = sys.argv[1], *map(int, sys.argv[2:])
+prog, func = sys.argv[1], sys.argv[2]
+blocks, reps, runs = map(int, sys.argv[3:])
 mb, state = [], None
 for _ in range(runs):
     out = subprocess.run([prog, "plain", str(blocks), str(reps)], check=True, capture_output=True, text=True).stdout
     mb.append(float(re.search(r"([\d.]+) MB/s", out).group(1)))
     state = re.search(r"state ([0-9a-f]{8})", out).group(1)
-print(json.dumps({"runner": "native-gcc-O3", "export": "plain_sha1_blocks", "blocks": blocks, "reps": reps,
+print(json.dumps({"runner": "native-gcc-O3", "export": func, "blocks": blocks, "reps": reps,
                   "state0": state, "mbps_cpu_runs": mb, "mbps_cpu_median": statistics.median(mb)}))
 EOF
-for e in bench_neon bench_plain; do
-    "$ET" throughput "$KERNEL_IMPORTS" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$RAW/tp_engine_$e.json"
-    "$PY" "$BENCH/wasmtime_bench.py" "$KERNEL_FALLBACK" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$RAW/tp_wasmtime_$e.json"
-    if [ "$HAVE_NODE" = 1 ]; then
-        node "$BENCH/node_bench.mjs" "$KERNEL_FALLBACK" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$RAW/tp_node_$e.json"
-    fi
-done
-for f in "$RAW"/tp_*.json; do
-    echo "   $(basename "$f" .json): $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['mbps_cpu_median'])" "$f") MB/s" >&2
-done
+    for e in bench_neon bench_plain; do
+        "$ET" throughput "$IMPORTS" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_engine_$e.json"
+        "$PY" "$BENCH/wasmtime_bench.py" "$FALLBACK" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_wasmtime_$e.json"
+        if [ "$HAVE_NODE" = 1 ]; then
+            node "$BENCH/node_bench.mjs" "$FALLBACK" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_node_$e.json"
+        fi
+    done
+    for f in "$PR"/tp_*.json; do
+        echo "   $P $(basename "$f" .json): $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['mbps_cpu_median'])" "$f") MB/s" >&2
+    done
+}
 
 # ---------------------------------------------------------------- x86-64 callgrind counts
-if [ "$HAVE_VALGRIND" = 1 ]; then
-    say "x86-64 instructions per block (callgrind), 1 and $CG_N blocks"
-    # cg ID KIND CMD...: runs CMD under callgrind with the word BLOCKS replaced by 1 and by
-    # CG_N. KIND jit = sum of Ir in code without an object file (JIT code); KIND sym:NAME = Ir
-    # of function NAME.
-    cg() {
-        local id=$1 kind=$2; shift 2
-        local n f a cmd
-        for n in 1 "$CG_N"; do
-            cmd=(); for a in "$@"; do if [ "$a" = BLOCKS ]; then cmd+=("$n"); else cmd+=("$a"); fi; done
-            f=$WORK/cg_${id}_$n.out
-            valgrind --tool=callgrind --callgrind-out-file="$f" "${cmd[@]}" >/dev/null 2>"$WORK/cg_$id.err" ||
-                { cat "$WORK/cg_$id.err" >&2; die "callgrind $id failed"; }
-            callgrind_annotate --threshold=100 "$f" >"$f.txt" 2>/dev/null
-        done
-        python3 - "$id" "$kind" "$CG_N" "$WORK/cg_${id}_1.out.txt" "$WORK/cg_${id}_$CG_N.out.txt" >"$RAW/cg_$id.json" <<'EOF'
+# cg ID KIND CMD...: runs CMD under callgrind with the word BLOCKS replaced by 1 and by CG_N.
+# KIND jit = sum of Ir in code without an object file (JIT code); KIND sym:NAME = Ir of
+# function NAME. The two runs go in parallel: they are counts, not timings, and callgrind is
+# most of a --short run.
+cg() {
+    local id=$1 kind=$2; shift 2
+    local n f a cmd pids=() pid
+    for n in 1 "$CG_N"; do
+        cmd=(); for a in "$@"; do if [ "$a" = BLOCKS ]; then cmd+=("$n"); else cmd+=("$a"); fi; done
+        f=$PW/cg_${id}_$n.out
+        (valgrind --tool=callgrind --callgrind-out-file="$f" "${cmd[@]}" >/dev/null 2>"$f.err" &&
+            callgrind_annotate --threshold=100 "$f" >"$f.txt" 2>>"$f.err") &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" || { cat "$PW/cg_${id}"_*.out.err >&2; die "$P: callgrind $id failed"; }
+    done
+    python3 - "$id" "$kind" "$CG_N" "$PW/cg_${id}_1.out.txt" "$PW/cg_${id}_$CG_N.out.txt" >"$PR/cg_$id.json" <<'EOF'
 import json, re, sys
 id_, kind, n, f1, fn = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 def ir(path):
@@ -228,21 +260,48 @@ def ir(path):
 a, b = ir(f1), ir(fn)
 print(json.dumps({"id": id_, "kind": kind, "blocks": [1, n], "ir_1": a, "ir_n": b, "per_block": (b - a) / (n - 1)}))
 EOF
-        echo "   $id: $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['per_block'])" "$RAW/cg_$id.json")" >&2
-    }
-    cg native-plain sym:plain_sha1_blocks "$WORK/bench_x86" plain BLOCKS 1
-    cg engine-A jit "$ET" throughput "$KERNEL_IMPORTS" bench_neon BLOCKS 1 1
-    cg engine-plain jit "$ET" throughput "$KERNEL_IMPORTS" bench_plain BLOCKS 1 1
-    cg wasmtime-fallback jit "$PY" "$BENCH/wasmtime_bench.py" "$KERNEL_FALLBACK" bench_neon BLOCKS 1 1
-    cg wasmtime-plain jit "$PY" "$BENCH/wasmtime_bench.py" "$KERNEL_FALLBACK" bench_plain BLOCKS 1 1
-fi
+    echo "   $P $id: $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['per_block'])" "$PR/cg_$id.json")" >&2
+}
 
-# ---------------------------------------------------------------- compile time
-say "engine JIT compile time per function (portable), $CT_RUNS runs"
-"$ET" compile-time "$KERNEL_IMPORTS" "$CT_RUNS" >"$RAW/compile_time.json"
+callgrind_program() {
+    cg native-plain "sym:plain_${P}_blocks" "$PW/bench_x86" plain BLOCKS 1
+    cg engine-A jit "$ET" throughput "$IMPORTS" bench_neon BLOCKS 1 1
+    cg engine-plain jit "$ET" throughput "$IMPORTS" bench_plain BLOCKS 1 1
+    cg wasmtime-fallback jit "$PY" "$BENCH/wasmtime_bench.py" "$FALLBACK" bench_neon BLOCKS 1 1
+    cg wasmtime-plain jit "$PY" "$BENCH/wasmtime_bench.py" "$FALLBACK" bench_plain BLOCKS 1 1
+}
+
+# ---------------------------------------------------------------- every program
+say "Python venv with PyPI wasmtime (bench/.venv)"
+VENV=$BENCH/.venv
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import wasmtime" 2>/dev/null; then
+    python3 -m venv "$VENV" 2>"$WORK/venv.err" ||
+        { cat "$WORK/venv.err" >&2; die "python3 -m venv failed; install Debian package python3-venv"; }
+    "$VENV/bin/pip" install --quiet wasmtime || die "pip install wasmtime failed (network?)"
+fi
+PY=$VENV/bin/python
+
+for P in "${PROGRAMS[@]}"; do
+    PD=$C/programs/$P PW=$WORK/$P PR=$RAW/$P
+    IMPORTS=$C/prebuilt/${P}_kernel_imports.wasm
+    FALLBACK=$C/prebuilt/${P}_kernel_fallback.wasm
+    mkdir -p "$PW" "$PR"
+    say "$P: building native AArch64 (gcc, clang), x86-64 plain C, engine objects"
+    build_program
+    say "$P: AArch64 instruction counts (qemu-aarch64 + insncount plugin), 1 and $N blocks"
+    count_program
+    say "$P: x86-64 throughput: $BLOCKS blocks x $REPS reps per run, $RUNS runs"
+    throughput_program
+    if [ "$HAVE_VALGRIND" = 1 ]; then
+        say "$P: x86-64 instructions per block (callgrind), 1 and $CG_N blocks"
+        callgrind_program
+    fi
+    say "$P: engine JIT compile time per function (portable), $CT_RUNS runs"
+    "$ET" compile-time "$IMPORTS" "$CT_RUNS" >"$PR/compile_time.json"
+done
 
 # ---------------------------------------------------------------- machine and report
-python3 - "$RAW/machine.json" "$PROFILE" "$PY" <<'EOF'
+python3 - "$RAW/machine.json" "$PROFILE" "$PY" "$HAVE_NODE" "$HAVE_VALGRIND" <<'EOF'
 import json, os, platform, subprocess, sys
 def first(cmd):
     try:
@@ -261,7 +320,9 @@ m = {"arch": platform.machine(), "cpu": cpu, "cpus": os.cpu_count(),
      "clang": first(["clang", "--version"]), "rustc": first(["rustc", "--version"]),
      "node": first(["node", "--version"]),
      "wasmtime_py": first([sys.argv[3], "-c", "from importlib.metadata import version; print(version('wasmtime'))"]),
-     "valgrind": first(["valgrind", "--version"]), "bench_profile": sys.argv[2]}
+     "valgrind": first(["valgrind", "--version"]), "bench_profile": sys.argv[2],
+     # what run.sh measured, so that report.py can require those rows
+     "ran_node": sys.argv[4] == "1", "ran_callgrind": sys.argv[5] == "1"}
 json.dump(m, open(sys.argv[1], "w"))
 EOF
-python3 "$BENCH/report.py" "$RAW" "$OUT" "$([ "$SHORT" = 1 ] && echo short || echo full)"
+python3 "$BENCH/report.py" "$RAW" "$OUT" "$([ "$SHORT" = 1 ] && echo short || echo full)" "${PROGRAMS[@]}"

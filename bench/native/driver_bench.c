@@ -1,11 +1,13 @@
-/* Benchmark driver for the SHA-1 kernel module compiled by `engine compile` (bench/run.sh),
- * for aarch64 (run under qemu-aarch64 with the insncount plugin) and x86_64 (callgrind).
+/* Benchmark driver for any program's kernel module compiled by `engine compile` (bench/run.sh),
+ * for aarch64 (run under qemu-aarch64 with the insncount plugin) and x86_64 (callgrind). It uses
+ * only the common program interface (c/programs/README.md), so one driver serves every program.
  *
  *   driver_bench neon|plain BLOCKS [REPS]
  *
- * Fills the module's input buffer with c/bench.c's pattern (byte i = i*131 + 7), calls
- * wasm_bench_neon / wasm_bench_plain(BLOCKS, REPS) (sha1_blocks / plain_sha1_blocks over the
- * first BLOCKS blocks, REPS times) and prints state word 0, which must equal c/bench.c's. */
+ * Fills the module's input buffer with bench.c's pattern (byte i = i*131 + 7), calls
+ * wasm_bench_neon / wasm_bench_plain(BLOCKS, REPS) (the kernel's or the plain reference's block
+ * function over the first BLOCKS blocks, REPS times) and prints state word 0, which must equal
+ * the native bench's. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -31,10 +31,10 @@ struct Cli {
 enum Lowering {
     /// No intrinsics: any function import is an error.
     None,
-    /// `wasm_arm_neon` SHA-1 intrinsics as pure CLIF generated from the engine model (any
-    /// target).
+    /// The `wasm_arm_neon` intrinsics of every spec family as pure CLIF generated from the
+    /// engine model (any target).
     Portable,
-    /// SHA-1 intrinsics as single AArch64 SHA1* instructions (register-shape placeholders
+    /// Each intrinsic as its single AArch64 instruction (register-shape placeholders
     /// re-encoded after compilation); functions failing the guards fall back to `portable`.
     /// aarch64 only.
     Aarch64Native,

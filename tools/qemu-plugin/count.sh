@@ -3,7 +3,7 @@
 # Runs the (static or dynamic) AArch64 PROGRAM under qemu-aarch64 with the
 # insncount plugin restricted to FUNCTION's bytes [addr, addr+size) from
 # `aarch64-linux-gnu-nm -S`, and prints the plugin's line on stdout:
-#   insns=N sha1=N gpr_vec_moves=N
+#   insns=N crypto=N gpr_vec_moves=N
 # Counts include every call of FUNCTION but not its callees (outside the range).
 # PROGRAM's stdout goes to stderr so that stdout carries only the plugin line;
 # stdin is passed through. Exit status is PROGRAM's.

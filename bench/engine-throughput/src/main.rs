@@ -1,10 +1,11 @@
-//! Engine benchmarks on the x86-64 host (JIT), driven by bench/run.sh.
+//! Engine benchmarks on the x86-64 host (JIT), driven by bench/run.sh. WASM is any program's
+//! kernel module: only the common interface of c/programs/README.md is used.
 //!
 //! * `throughput WASM EXPORT BLOCKS REPS RUNS`: instantiate WASM with the portable (A)
-//!   lowering, fill the module's input buffer (`input_buffer()`, same byte pattern as
-//!   c/bench.c) through `Instance::memory_mut`, then call `EXPORT(BLOCKS, REPS)` (the kernel's
-//!   `bench_neon` / `bench_plain`: hash the first BLOCKS blocks REPS times inside Wasm) RUNS
-//!   times, timing each call in thread CPU time and wall time.
+//!   lowering, fill the module's input buffer (`input_buffer()`, same byte pattern as the
+//!   programs' bench.c) through `Instance::memory_mut`, then call `EXPORT(BLOCKS, REPS)` (the
+//!   kernel's `bench_neon` / `bench_plain`: hash the first BLOCKS blocks REPS times inside
+//!   Wasm) RUNS times, timing each call in thread CPU time and wall time.
 //! * `compile-time WASM RUNS`: per defined function, translate (Wasm -> CLIF, with the
 //!   portable lowering inlined) and `Context::compile` for the host ISA, each timed
 //!   separately; plus the whole `Instance::new` (parse, validate, compile all, JIT link,
@@ -72,7 +73,7 @@ fn throughput(wasm_path: &str, export: &str, blocks: u32, reps: u32, runs: usize
     if blocks as usize * 64 > cap {
         bail!("{blocks} blocks exceed the module's input buffer ({cap} bytes)");
     }
-    // Same pattern as c/bench.c: byte i = i*131 + 7.
+    // Same pattern as bench.c: byte i = i*131 + 7.
     for (i, b) in inst.memory_mut()[buf..buf + cap].iter_mut().enumerate() {
         *b = (i as u32).wrapping_mul(131).wrapping_add(7) as u8;
     }
