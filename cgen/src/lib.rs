@@ -96,6 +96,11 @@ extern \"C\" {{
  * (looser than ACLE, which requires a vreinterpretq). */
 typedef v128_t uint32x4_t;
 typedef v128_t uint8x16_t;
+typedef v128_t uint64x2_t;
+typedef v128_t poly64x2_t;
+/* poly128_t is a 128-bit scalar in ACLE; here it is the v128 that holds it. */
+typedef v128_t poly128_t;
+typedef uint64_t poly64_t;
 
 #define WASM_ARM_NEON_IMPORT(name) \\
     __attribute__((import_module(\"{module}\"), import_name(#name)))
@@ -224,7 +229,7 @@ v128_t {}({});
 fn to_v128(intr: &Intrinsic, boundary: Boundary, ctype: CType, name: &str) -> Result<String> {
     let ok = match boundary {
         Boundary::Vector => ctype.is_vector(),
-        Boundary::Splat | Boundary::ZeroExtend => ctype == CType::U32,
+        Boundary::Splat | Boundary::ZeroExtend => ctype.scalar_bits().is_some(),
         Boundary::Lane0 => false,
     };
     if !ok {
@@ -234,9 +239,15 @@ fn to_v128(intr: &Intrinsic, boundary: Boundary, ctype: CType, name: &str) -> Re
             boundary.name()
         );
     }
+    let lanes = if ctype.scalar_bits() == Some(64) {
+        "u64x2"
+    } else {
+        "u32x4"
+    };
     Ok(match boundary {
         Boundary::Vector => name.to_string(),
-        Boundary::Splat => format!("wasm_u32x4_splat({name})"),
+        Boundary::Splat => format!("wasm_{lanes}_splat({name})"),
+        Boundary::ZeroExtend if lanes == "u64x2" => format!("wasm_u64x2_make({name}, 0)"),
         Boundary::ZeroExtend => format!("wasm_u32x4_make({name}, 0, 0, 0)"),
         Boundary::Lane0 => unreachable!(),
     })
@@ -257,6 +268,9 @@ fn c_intrinsic(h: &mut String, intr: &Intrinsic) -> Result<()> {
     let body = match (e.result_boundary, ret) {
         (Boundary::Vector, t) if t.is_vector() => call,
         (Boundary::Lane0, CType::U32) => format!("wasm_u32x4_extract_lane({call}, 0)"),
+        (Boundary::Lane0, t) if t.scalar_bits() == Some(64) => {
+            format!("wasm_u64x2_extract_lane({call}, 0)")
+        }
         (b, t) => bail!(
             "{}: result boundary `{}` cannot produce a {t}",
             intr.name,
@@ -417,7 +431,7 @@ pub fn wrappers(specs: &[Spec], helpers: &[Helper]) -> Result<String> {
     }
     for h in helpers {
         let p = &h.prototype;
-        let values = |t: CType| t.is_vector() || t == CType::U32 || t == CType::ConstInt;
+        let values = |t: CType| t.value_bits().is_some() || t == CType::ConstInt;
         if !p.params.iter().all(|q| values(q.ctype)) || p.ret == CType::Void {
             continue; // loads and stores: pointers have no value to compare
         }

@@ -73,17 +73,15 @@ pub fn c_model<D: Domain>(
         let r = register_of(&inst, arg.register.field) as usize;
         regs.v[r] = match arg.register.view {
             View::Full => value.clone(),
-            View::S => {
-                let upper = d.extract(&regs.v[r], 127, 32);
+            // A scalar in the low bits; the rest of the register is what was there before.
+            view => {
+                let upper = d.extract(&regs.v[r], 127, view.bits());
                 d.concat(&upper, value)
             }
         };
     }
     execute(d, inst, &mut regs);
-    let width = match intr.result.view {
-        View::Full => 128,
-        View::S => 32,
-    };
+    let width = intr.result.view.bits();
     Ok(read_view(
         d,
         &regs,
@@ -96,15 +94,18 @@ pub fn c_model<D: Domain>(
 pub fn to_engine<D: Domain>(d: &mut D, b: Boundary, v: &D::V) -> D::V {
     match b {
         Boundary::Vector | Boundary::Lane0 => v.clone(),
-        Boundary::Splat => d.from_lanes(&[v.clone(), v.clone(), v.clone(), v.clone()]),
+        Boundary::Splat => {
+            let copies = vec![v.clone(); (128 / d.width(v)) as usize];
+            d.from_lanes(&copies)
+        }
         Boundary::ZeroExtend => d.zext(v, 128),
     }
 }
 
-/// An engine result converted to the C result.
-pub fn from_engine<D: Domain>(d: &mut D, b: Boundary, v: &D::V) -> D::V {
+/// An engine result converted to the C result of `width` bits.
+pub fn from_engine<D: Domain>(d: &mut D, b: Boundary, v: &D::V, width: u32) -> D::V {
     match b {
-        Boundary::Lane0 => d.lane(v, 0, 32),
+        Boundary::Lane0 => d.lane(v, 0, width),
         _ => v.clone(),
     }
 }
@@ -127,7 +128,8 @@ pub fn c_via_engine<D: Domain>(
 ) -> Result<D::V> {
     let params = engine_params(d, intr, args);
     let r = engine(d, &params)?;
-    Ok(from_engine(d, intr.engine.result_boundary, &r))
+    let width = intr.result_type().value_bits().unwrap_or(128);
+    Ok(from_engine(d, intr.engine.result_boundary, &r, width))
 }
 
 /// The engine intrinsic's params placed in the registers the spec binds them

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::bits::Bits;
+use crate::bits::{Bits, MAX_WIDTH};
 use crate::domain::{BinOp, Domain};
+use crate::table::Table;
 use crate::term::{TermId, Terms};
 
 /// A trace read into terms.
@@ -104,6 +105,19 @@ fn literal(s: &str) -> Option<Bits> {
     None
 }
 
+/// A hex literal wider than `Bits` holds, as little-endian bytes.
+fn wide_literal(s: &str) -> Option<Vec<u8>> {
+    let h = s.strip_prefix("#x")?;
+    if h.len() % 2 != 0 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut bytes: Vec<u8> = (0..h.len() / 2)
+        .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    bytes.reverse();
+    Some(bytes)
+}
+
 /// Parse the `; inputs: V0=v2113 ... ; output: V0 := v2606` header.
 /// `(register, symbol)` pairs of the inputs, and the output pair.
 type Header = (Vec<(String, String)>, (String, String));
@@ -129,9 +143,24 @@ fn header(text: &str) -> Result<Header, String> {
     Ok((inputs, (reg.trim().to_string(), sym.trim().to_string())))
 }
 
+/// A value of the trace. Wider than `Bits` allows only in the shapes ARM's table lookups
+/// take (`Slice(table, UInt(b) * 8, 8)` in Sail): a literal table, an index zero-extended to
+/// the table's width, and the table shifted right by it. The byte at the bottom of the
+/// shifted table becomes a `Table` term, identified by enumerating its argument.
+#[derive(Clone, Debug)]
+enum Val {
+    Term(TermId),
+    /// A constant, little-endian bytes.
+    WideConst(Vec<u8>),
+    /// A narrow term zero-extended to `width` bits.
+    WideIndex { index: TermId, width: u32 },
+    /// `table >> index`.
+    Shifted { table: Vec<u8>, index: TermId },
+}
+
 struct Reader<'a> {
     terms: &'a mut Terms,
-    env: HashMap<String, TermId>,
+    env: HashMap<String, Val>,
     path: &'a Path,
 }
 
@@ -140,15 +169,18 @@ impl Reader<'_> {
         anyhow!("{}:{}: {msg}", self.path.display(), at.line())
     }
 
-    fn expr(&mut self, e: &Sexp) -> Result<TermId> {
+    fn value(&mut self, e: &Sexp) -> Result<Val> {
         match e {
             Sexp::Atom(a, _) => {
                 if let Some(b) = literal(a) {
-                    return Ok(self.terms.constant(b));
+                    return Ok(Val::Term(self.terms.constant(b)));
+                }
+                if let Some(bytes) = wide_literal(a) {
+                    return Ok(Val::WideConst(bytes));
                 }
                 self.env
                     .get(a)
-                    .copied()
+                    .cloned()
                     .ok_or_else(|| self.err(e, format!("undefined symbol `{a}`")))
             }
             Sexp::List(items, _) => {
@@ -158,20 +190,133 @@ impl Reader<'_> {
                 // Indexed operators: ((_ extract h l) x), ((_ zero_extend n) x), (_ bvN W).
                 if let Sexp::Atom(a, _) = head {
                     if a == "_" {
-                        return self.indexed_literal(e, items);
+                        return self.indexed_literal(e, items).map(Val::Term);
                     }
                 }
-                let args: Vec<TermId> = items[1..]
+                let vals: Vec<Val> = items[1..]
                     .iter()
-                    .map(|a| self.expr(a))
+                    .map(|a| self.value(a))
+                    .collect::<Result<_>>()?;
+                if let Some(v) = self.wide_op(e, head, &vals)? {
+                    return Ok(v);
+                }
+                let args: Vec<TermId> = vals
+                    .into_iter()
+                    .map(|v| match v {
+                        Val::Term(t) => Ok(t),
+                        _ => Err(self.err(e, "a wide value used as an ordinary operand")),
+                    })
                     .collect::<Result<_>>()?;
                 let widths: Vec<u32> = args.iter().map(|a| self.terms.width(a)).collect();
                 match head {
                     Sexp::List(idx, _) => self.indexed_op(e, idx, &args, &widths),
                     Sexp::Atom(op, _) => self.plain_op(e, op, &args, &widths),
                 }
+                .map(Val::Term)
             }
         }
+    }
+
+    /// The operations that make or take wide values; `None` for every other.
+    fn wide_op(&mut self, e: &Sexp, head: &Sexp, vals: &[Val]) -> Result<Option<Val>> {
+        let width_of = |r: &Self, v: &Val| -> u32 {
+            match v {
+                Val::Term(t) => r.terms.width(t),
+                Val::WideConst(b) => b.len() as u32 * 8,
+                Val::WideIndex { width, .. } => *width,
+                Val::Shifted { table, .. } => table.len() as u32 * 8,
+            }
+        };
+        match (head, vals) {
+            (Sexp::Atom(op, _), [a, b]) if op == "concat" => {
+                let total = width_of(self, a) + width_of(self, b);
+                if total <= MAX_WIDTH {
+                    return Ok(None);
+                }
+                let (Some(hi), Some(lo)) = (self.const_bytes(a), self.const_bytes(b)) else {
+                    return Err(self.err(e, format!("a {total}-bit concat of non-constants")));
+                };
+                Ok(Some(Val::WideConst([lo, hi].concat())))
+            }
+            (Sexp::List(idx, _), [Val::Term(x)]) if matches!(idx.get(1), Some(Sexp::Atom(n, _)) if n == "zero_extend") =>
+            {
+                let n = self.index(e, idx, 2)?;
+                let width = self.terms.width(x) + n;
+                if width <= MAX_WIDTH {
+                    return Ok(None);
+                }
+                Ok(Some(Val::WideIndex { index: *x, width }))
+            }
+            (Sexp::Atom(op, _), [Val::WideConst(table), Val::WideIndex { index, width }])
+                if op == "bvlshr" && *width == table.len() as u32 * 8 =>
+            {
+                Ok(Some(Val::Shifted {
+                    table: table.clone(),
+                    index: *index,
+                }))
+            }
+            (Sexp::List(idx, _), [Val::Shifted { table, index }]) => {
+                let (hi, lo) = (self.index(e, idx, 2)?, self.index(e, idx, 3)?);
+                if (hi, lo) != (7, 0) {
+                    return Err(self.err(e, "a table lookup must take bits 7..0"));
+                }
+                self.lookup(e, table, *index).map(|t| Some(Val::Term(t)))
+            }
+            _ if vals.iter().any(|v| !matches!(v, Val::Term(_))) => Err(self.err(
+                e,
+                "a wide value in an operation other than a table lookup",
+            )),
+            _ => Ok(None),
+        }
+    }
+
+    fn const_bytes(&self, v: &Val) -> Option<Vec<u8>> {
+        match v {
+            Val::WideConst(b) => Some(b.clone()),
+            Val::Term(t) if self.terms.width(t) % 8 == 0 => {
+                let c = self.terms.as_const(t)?;
+                Some(
+                    (0..c.width() / 8)
+                        .map(|i| c.extract(8 * i + 7, 8 * i).to_u64() as u8)
+                        .collect(),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// The byte `table[index / 8]`, where the index is a function of one byte `b` of the
+    /// trace: found as the byte subterm that, replaced by a fresh variable, leaves the index
+    /// depending on nothing else. All 256 values of `b` are tried; every index must be a
+    /// byte position inside the table, and the 256 results must be a known table.
+    fn lookup(&mut self, e: &Sexp, table: &[u8], index: TermId) -> Result<TermId> {
+        let fresh = self.terms.var("arm.table.byte", 8);
+        let candidates: Vec<TermId> = self
+            .terms
+            .postorder(&[index])
+            .into_iter()
+            .filter(|&t| self.terms.width(&t) == 8 && self.terms.as_const(&t).is_none())
+            .collect();
+        for b in candidates {
+            let f = self.terms.substitute(index, b, fresh);
+            if self.terms.vars(&[f]) != vec![("arm.table.byte".to_string(), 8)] {
+                continue;
+            }
+            let mut entries = [0u8; 256];
+            for (v, entry) in entries.iter_mut().enumerate() {
+                let env = HashMap::from([("arm.table.byte".to_string(), Bits::from_u64(8, v as u64))]);
+                let i = self.terms.eval(&[f], &env).map_err(|m| self.err(e, m))?[0].to_u128();
+                if i % 8 != 0 || i / 8 >= table.len() as u128 {
+                    return Err(self.err(e, format!("table index {i} for byte {v:#04x} is not a byte of the {}-byte table", table.len())));
+                }
+                *entry = table[(i / 8) as usize];
+            }
+            return match Table::identify(&entries) {
+                Some(t) => Ok(self.terms.table(t, &b)),
+                None => Err(self.err(e, "a table lookup whose 256 entries are no known table (S-box, inverse S-box, GF(2^8) product)")),
+            };
+        }
+        Err(self.err(e, "a table index that is not a function of one byte"))
     }
 
     fn indexed_literal(&mut self, e: &Sexp, items: &[Sexp]) -> Result<TermId> {
@@ -225,6 +370,11 @@ impl Reader<'_> {
                 let n = self.index(e, idx, 2)?;
                 Ok(self.terms.zext(&x, widths[0] + n))
             }
+            "rotate_left" | "rotate_right" => {
+                let n = self.index(e, idx, 2)?;
+                let n = if name == "rotate_left" { n } else { widths[0] - n % widths[0] };
+                Ok(self.terms.rotl(&x, n))
+            }
             "sign_extend" => {
                 let n = self.index(e, idx, 2)?;
                 if n == 0 {
@@ -270,6 +420,15 @@ impl Reader<'_> {
         }
         match (op, args) {
             ("bvnot", [x]) => Ok(self.terms.not(x)),
+            // Booleans are 1-bit vectors here: `=` gives one, `not` and `ite` take one.
+            ("not", [x]) if widths[0] == 1 => Ok(self.terms.not(x)),
+            ("=", [a, b]) if widths[0] == widths[1] => Ok(self.terms.binary(BinOp::Eq, a, b)),
+            ("ite", [c, t, f]) if widths[0] == 1 && widths[1] == widths[2] => {
+                Ok(self.terms.ite(c, t, f))
+            }
+            ("bvslt", [a, b]) if widths[0] == widths[1] => {
+                Ok(self.terms.binary(BinOp::Slt, a, b))
+            }
             ("concat", [_, _, ..]) => {
                 let mut acc = args[0];
                 for a in &args[1..] {
@@ -371,21 +530,23 @@ pub fn parse_trace(path: &Path, text: &str, terms: &mut Terms) -> Result<Trace> 
                     }
                 };
                 let t = reader.terms.var(&var, width);
-                reader.env.insert(name.clone(), t);
+                reader.env.insert(name.clone(), Val::Term(t));
             }
             [Sexp::Atom(k, _), Sexp::Atom(name, _), body] if k == "define-const" => {
-                let t = reader.expr(body)?;
-                reader.env.insert(name.clone(), t);
+                let v = reader.value(body)?;
+                reader.env.insert(name.clone(), v);
             }
             _ => return Err(reader.err(s, "expected declare-const or define-const")),
         }
     }
-    let out = *reader.env.get(&out_sym).ok_or_else(|| {
-        anyhow!(
+    let out = match reader.env.get(&out_sym) {
+        Some(Val::Term(t)) => *t,
+        Some(_) => bail!("{}: output `{out_sym}` is a wide value", path.display()),
+        None => bail!(
             "{}: output symbol `{out_sym}` is never defined",
             path.display()
-        )
-    })?;
+        ),
+    };
     if reader.terms.width(&out) != 128 {
         bail!(
             "{}: output `{out_sym}` is {} bits, expected 128",

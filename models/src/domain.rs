@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::bits::Bits;
+use crate::table::Table;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BinOp {
@@ -165,6 +166,26 @@ pub trait Domain {
         }
     }
 
+    /// `t` applied to the byte `x` (8 bits). The default computes it in GF(2^8) with the
+    /// domain's own bit operations and no data-dependent lookup or branch (a domain that emits
+    /// code, such as the CLIF one, gets constant-time code from it); symbolic and concrete
+    /// domains override it to keep the table as one function.
+    fn table(&mut self, t: Table, x: &Self::V) -> Self::V {
+        gf::table(self, t, x)
+    }
+
+    /// `t` applied to every byte of `v`.
+    fn table_bytes(&mut self, t: Table, v: &Self::V) -> Self::V {
+        let n = self.width(v) / 8;
+        let bytes: Vec<Self::V> = (0..n)
+            .map(|i| {
+                let b = self.lane(v, i, 8);
+                self.table(t, &b)
+            })
+            .collect();
+        self.from_lanes(&bytes)
+    }
+
     fn lit(&mut self, width: u32, v: u128) -> Self::V {
         self.constant(Bits::from_u128(width, v))
     }
@@ -242,5 +263,104 @@ impl Domain for Concrete {
     }
     fn as_const(&self, v: &Bits) -> Option<Bits> {
         Some(*v)
+    }
+    fn table(&mut self, t: Table, x: &Bits) -> Bits {
+        Bits::from_u64(8, t.apply(x.to_u64() as u8) as u64)
+    }
+}
+
+/// The tables as GF(2^8) arithmetic over any domain: `Domain::table`'s default.
+pub mod gf {
+    use super::{BinOp, Domain};
+    use crate::table::Table;
+
+    /// `x * 2` modulo x^8 + x^4 + x^3 + x + 1: a shift, and 0x1b where the top bit was set.
+    pub fn xtime<D: Domain + ?Sized>(d: &mut D, x: &D::V) -> D::V {
+        let one = d.lit(8, 1);
+        let shifted = d.binary(BinOp::Shl, x, &one);
+        let top = d.extract(x, 7, 7);
+        let poly = d.lit(8, 0x1b);
+        let zero = d.lit(8, 0);
+        let reduce = d.ite(&top, &poly, &zero);
+        d.xor(&shifted, &reduce)
+    }
+
+    /// `x * c` as the XOR of `x * 2^i` for the bits of `c`.
+    pub fn mul_const<D: Domain + ?Sized>(d: &mut D, x: &D::V, c: u8) -> D::V {
+        let mut acc = d.lit(8, 0);
+        let mut power = x.clone();
+        for i in 0..8 {
+            if c >> i & 1 == 1 {
+                acc = d.xor(&acc, &power);
+            }
+            if c >> (i + 1) == 0 {
+                break;
+            }
+            power = xtime(d, &power);
+        }
+        acc
+    }
+
+    /// `a * b` for two variable bytes: for each bit of `b`, XOR in `a * 2^i` masked by it.
+    pub fn mul<D: Domain + ?Sized>(d: &mut D, a: &D::V, b: &D::V) -> D::V {
+        let mut acc = d.lit(8, 0);
+        let mut power = a.clone();
+        let zero = d.lit(8, 0);
+        for i in 0..8 {
+            let bit = d.extract(b, i, i);
+            let term = d.ite(&bit, &power, &zero);
+            acc = d.xor(&acc, &term);
+            if i < 7 {
+                power = xtime(d, &power);
+            }
+        }
+        acc
+    }
+
+    /// The inverse (0 to 0) as x^254 = x^(2+4+8+16+32+64+128).
+    fn inverse<D: Domain + ?Sized>(d: &mut D, x: &D::V) -> D::V {
+        let mut square = mul(d, x, x);
+        let mut acc = square.clone();
+        for _ in 0..6 {
+            square = mul(d, &square, &square);
+            acc = mul(d, &acc, &square);
+        }
+        acc
+    }
+
+    /// The affine map of SubBytes: b ^ rotl(b,1) ^ rotl(b,2) ^ rotl(b,3) ^ rotl(b,4) ^ 0x63.
+    fn affine<D: Domain + ?Sized>(d: &mut D, b: &D::V) -> D::V {
+        let mut acc = b.clone();
+        for r in 1..=4 {
+            let rot = d.rotl(b, r);
+            acc = d.xor(&acc, &rot);
+        }
+        let c = d.lit(8, 0x63);
+        d.xor(&acc, &c)
+    }
+
+    /// Its inverse: rotl(b,1) ^ rotl(b,3) ^ rotl(b,6) ^ 0x05.
+    fn inverse_affine<D: Domain + ?Sized>(d: &mut D, b: &D::V) -> D::V {
+        let r1 = d.rotl(b, 1);
+        let r3 = d.rotl(b, 3);
+        let r6 = d.rotl(b, 6);
+        let t = d.xor(&r1, &r3);
+        let t = d.xor(&t, &r6);
+        let c = d.lit(8, 0x05);
+        d.xor(&t, &c)
+    }
+
+    pub fn table<D: Domain + ?Sized>(d: &mut D, t: Table, x: &D::V) -> D::V {
+        match t {
+            Table::Sbox => {
+                let inv = inverse(d, x);
+                affine(d, &inv)
+            }
+            Table::InvSbox => {
+                let b = inverse_affine(d, x);
+                inverse(d, &b)
+            }
+            Table::Mul(c) => mul_const(d, x, c),
+        }
     }
 }

@@ -12,9 +12,11 @@ pub mod engine;
 pub mod mutation;
 pub mod normalise;
 pub mod rng;
+pub mod table;
 pub mod term;
 pub mod wasm;
 
 pub use bits::Bits;
 pub use domain::{BinOp, Bool3, Concrete, Domain};
+pub use table::Table;
 pub use term::{Op, TermId, Terms};

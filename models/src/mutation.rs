@@ -4,6 +4,7 @@
 
 use crate::bits::Bits;
 use crate::domain::{BinOp, Bool3, Domain};
+use crate::table::Table;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mutation {
@@ -20,6 +21,8 @@ pub enum Mutation {
     SwapParams(usize, usize),
     /// Every 32-bit logical shift right by `amount` rotates right by `amount` instead.
     ShiftAsRotate { amount: u32 },
+    /// Table `table` gives `value` for the byte `index` (a sparse bug: one entry of 256).
+    TableEntry { table: Table, index: u8, value: u8 },
 }
 
 /// A domain that computes like `inner` except for the planted mutations.
@@ -103,6 +106,25 @@ impl<D: Domain> Domain for Mutant<'_, D> {
             }
         }
         self.inner.rotl(v, n)
+    }
+    fn table(&mut self, t: Table, x: &D::V) -> D::V {
+        let right = self.inner.table(t, x);
+        for m in self.mutations {
+            if let Mutation::TableEntry {
+                table,
+                index,
+                value,
+            } = m
+            {
+                if *table == t {
+                    let at = self.inner.lit(8, *index as u128);
+                    let hit = self.inner.binary(BinOp::Eq, x, &at);
+                    let wrong = self.inner.lit(8, *value as u128);
+                    return self.inner.ite(&hit, &wrong, &right);
+                }
+            }
+        }
+        right
     }
     fn bool3(&mut self, f: Bool3, x: &D::V, y: &D::V, z: &D::V) -> D::V {
         let mut f = f;

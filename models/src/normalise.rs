@@ -15,11 +15,15 @@ use std::collections::HashMap;
 
 use crate::bits::Bits;
 use crate::domain::BinOp;
+use crate::table::Table;
 use crate::term::{Op, TermId, Terms};
 
 pub struct Normaliser<'a> {
     t: &'a mut Terms,
     memo: HashMap<TermId, TermId>,
+    /// Extracts already pushed down: without it, an extract reaching a node along two paths
+    /// (both arms of an `ite` chain) is pushed down twice, exponentially in the chain.
+    extracts: HashMap<(TermId, u32, u32), TermId>,
 }
 
 impl<'a> Normaliser<'a> {
@@ -27,6 +31,7 @@ impl<'a> Normaliser<'a> {
         Normaliser {
             t,
             memo: HashMap::new(),
+            extracts: HashMap::new(),
         }
     }
 
@@ -45,6 +50,7 @@ impl<'a> Normaliser<'a> {
                 Op::Not => self.not(args[0]),
                 Op::Ite => self.ite(args[0], args[1], args[2]),
                 Op::Bool3(tt) => self.bool3(tt, args[0], args[1], args[2]),
+                Op::Table(t) => self.table(t, args[0]),
             };
             self.memo.insert(id, out);
         }
@@ -67,6 +73,15 @@ impl<'a> Normaliser<'a> {
     }
 
     pub fn extract(&mut self, x: TermId, hi: u32, lo: u32) -> TermId {
+        if let Some(&done) = self.extracts.get(&(x, hi, lo)) {
+            return done;
+        }
+        let out = self.extract_uncached(x, hi, lo);
+        self.extracts.insert((x, hi, lo), out);
+        out
+    }
+
+    fn extract_uncached(&mut self, x: TermId, hi: u32, lo: u32) -> TermId {
         let w = self.width(x);
         if lo == 0 && hi == w - 1 {
             return x;
@@ -242,6 +257,19 @@ impl<'a> Normaliser<'a> {
                 None => self.t.mk(Op::Bin(op), vec![a, b]),
             },
             BinOp::Eq if a == b => self.konst(Bits::bool(true)),
+            // A bit compared with a constant is the bit or its complement.
+            BinOp::Eq if self.width(a) == 1 => {
+                let (x, k) = match (self.constant_of(a), self.constant_of(b)) {
+                    (_, Some(k)) => (a, k),
+                    (Some(k), _) => (b, k),
+                    _ => return self.t.mk(Op::Bin(op), vec![a, b]),
+                };
+                if k.is_zero() {
+                    self.not(x)
+                } else {
+                    x
+                }
+            }
             _ => self.t.mk(Op::Bin(op), vec![a, b]),
         }
     }
@@ -417,12 +445,107 @@ impl<'a> Normaliser<'a> {
         }
     }
 
+    /// Tables: constants fold; the GF(2^8) products, which are GF(2)-linear, become XORs of
+    /// doublings (`c * x = XOR of 2^k * x` over the bits of `c`) distributed over XORs of
+    /// their argument, so every way of writing a column mix meets in one form.
+    pub fn table(&mut self, t: Table, x: TermId) -> TermId {
+        if let Some(c) = self.constant_of(x) {
+            return self.konst(Bits::from_u64(8, t.apply(c.to_u64() as u8) as u64));
+        }
+        let Table::Mul(c) = t else {
+            return self.t.mk(Op::Table(t), vec![x]);
+        };
+        if c != 2 {
+            let mut acc = self.konst(Bits::zero(8));
+            let mut power = x;
+            for k in 0..8 {
+                if c >> k & 1 == 1 {
+                    acc = self.binary(BinOp::Xor, acc, power);
+                }
+                if c >> (k + 1) == 0 {
+                    break;
+                }
+                power = self.table(Table::Mul(2), power);
+            }
+            return acc;
+        }
+        let mut parts = Vec::new();
+        self.flatten(Op::Bin(BinOp::Xor), x, &mut parts);
+        if parts.len() > 1 {
+            let mut acc = self.konst(Bits::zero(8));
+            for p in parts {
+                let d = self.table(t, p);
+                acc = self.binary(BinOp::Xor, acc, d);
+            }
+            return acc;
+        }
+        self.t.mk(Op::Table(t), vec![x])
+    }
+
     fn ite(&mut self, c: TermId, a: TermId, b: TermId) -> TermId {
         if let Some(k) = self.constant_of(c) {
             return if k.is_zero() { b } else { a };
         }
         if a == b {
             return a;
+        }
+        // Conditions are positive: ite(not c, a, b) = ite(c, b, a).
+        if let Op::Not = self.t.node(c).op {
+            let inner = self.t.node(c).args[0];
+            return self.ite(inner, b, a);
+        }
+        // Selections split along the parts of their arms, down to where the arms differ.
+        let boundary = [a, b].iter().find_map(|&x| match self.t.node(x).op {
+            Op::Concat => Some(self.t.node(self.t.node(x).args[1]).width),
+            _ => None,
+        });
+        if let Some(k) = boundary {
+            return self.split(&[a, b], k, |s, p| s.ite(c, p[0], p[1]));
+        }
+        // A conditional XOR is an XOR with a mask: ite(c, e ^ y, e) = e ^ (y & c...c), and
+        // ite(c, y, 0) = y & c...c. Carry-less products written as a shift-and-XOR loop then
+        // meet the XOR of ANDs that defines them.
+        let w = self.width(a);
+        let mask = |s: &mut Self, c: TermId| {
+            let mut m = c;
+            for _ in 1..w {
+                m = s.concat(c, m);
+            }
+            m
+        };
+        for (t, e, keep) in [(a, b, true), (b, a, false)] {
+            let mut t_parts = Vec::new();
+            self.flatten(Op::Bin(BinOp::Xor), t, &mut t_parts);
+            let e_is_zero = self.constant_of(e).is_some_and(|k| k.is_zero());
+            // t's XOR operands must include all of e's (e is itself a sum, usually).
+            let rest: Option<Vec<TermId>> = if e_is_zero {
+                Some(t_parts)
+            } else {
+                let mut e_parts = Vec::new();
+                self.flatten(Op::Bin(BinOp::Xor), e, &mut e_parts);
+                let mut r = t_parts.clone();
+                e_parts
+                    .iter()
+                    .all(|p| match r.iter().position(|q| q == p) {
+                        Some(i) => {
+                            r.remove(i);
+                            true
+                        }
+                        None => false,
+                    })
+                    .then_some(r)
+            };
+            let Some(rest) = rest.filter(|r| !r.is_empty()) else {
+                continue;
+            };
+            let mut y = rest[0];
+            for &r in &rest[1..] {
+                y = self.binary(BinOp::Xor, y, r);
+            }
+            let cond = if keep { c } else { self.not(c) };
+            let m = mask(self, cond);
+            let masked = self.binary(BinOp::And, y, m);
+            return self.binary(BinOp::Xor, e, masked);
         }
         self.t.mk(Op::Ite, vec![c, a, b])
     }

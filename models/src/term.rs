@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::bits::Bits;
 use crate::domain::{BinOp, Domain};
+use crate::table::Table;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TermId(pub u32);
@@ -21,6 +22,8 @@ pub enum Op {
     /// A 3-input bitwise function given by its truth table (bit `x<<2|y<<1|z`).
     /// Produced by abstraction; the SMT encoder may leave it uninterpreted.
     Bool3(u8),
+    /// A known byte function applied to one 8-bit argument (`Domain::table`).
+    Table(Table),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -110,7 +113,26 @@ impl Terms {
                 assert!(w(0) == w(1) && w(1) == w(2), "bool3 width mismatch");
                 w(0)
             }
+            Op::Table(_) => {
+                assert_eq!(w(0), 8, "a table takes a byte");
+                8
+            }
         }
+    }
+
+    /// `root` with every occurrence of `from` replaced by `to` (same width).
+    pub fn substitute(&mut self, root: TermId, from: TermId, to: TermId) -> TermId {
+        let mut map: HashMap<TermId, TermId> = HashMap::from([(from, to)]);
+        for t in self.postorder(&[root]) {
+            if map.contains_key(&t) {
+                continue;
+            }
+            let n = self.node(t).clone();
+            let args: Vec<TermId> = n.args.iter().map(|a| map[a]).collect();
+            let new = if args == n.args { t } else { self.mk(n.op, args) };
+            map.insert(t, new);
+        }
+        map[&root]
     }
 
     /// Free variables reachable from `roots`, in first-seen order, with widths.
@@ -172,6 +194,7 @@ impl Terms {
                     }
                 }
                 Op::Bool3(tt) => eval_bool3(*tt, &a(0), &a(1), &a(2)),
+                Op::Table(t) => Bits::from_u64(8, t.apply(a(0).to_u64() as u8) as u64),
             };
             vals.insert(t, v);
         }
@@ -191,6 +214,7 @@ impl Terms {
             Op::Not => format!("(bvnot {})", args[0]),
             Op::Ite => format!("(ite (= {} #b1) {} {})", args[0], args[1], args[2]),
             Op::Bool3(tt) => format!("(bool3_{tt:02x} {} {} {})", args[0], args[1], args[2]),
+            Op::Table(t) => format!("({t} {})", args[0]),
         }
     }
 }
@@ -234,5 +258,8 @@ impl Domain for Terms {
     }
     fn as_const(&self, v: &TermId) -> Option<Bits> {
         self.eval(&[*v], &HashMap::new()).ok().map(|r| r[0])
+    }
+    fn table(&mut self, t: Table, x: &TermId) -> TermId {
+        self.mk(Op::Table(t), vec![*x])
     }
 }

@@ -57,13 +57,14 @@ proptest! {
         let all: Vec<&spec::Intrinsic> = specs.iter().flat_map(|s| &s.intrinsics).collect();
         let intr = all[which % all.len()];
         let vals: Vec<Bits> = intr.arguments.iter().enumerate().map(|(i, arg)| {
-            if arg.ctype.is_vector() { Bits::from_u128(128, if i == 0 { a } else { w }) } else { Bits::from_u64(32, e as u64) }
+            let width = arg.ctype.value_bits().unwrap();
+            Bits::from_u128(width, if i == 0 { a } else if width == 32 { e as u128 } else { w })
         }).collect();
         let bg = RegFile::new(vec![Bits::from_u128(128, junk); 32]);
         let want = acle::c_model(&mut Concrete, intr, &vals, bg).unwrap();
 
         let mut t = Terms::new();
-        let vars: Vec<_> = intr.arguments.iter().map(|arg| t.var(&arg.name, if arg.ctype.is_vector() { 128 } else { 32 })).collect();
+        let vars: Vec<_> = intr.arguments.iter().map(|arg| t.var(&arg.name, arg.ctype.value_bits().unwrap())).collect();
         let junk_var = t.var("junk", 128);
         let term = acle::c_model(&mut t, intr, &vars, RegFile::new(vec![junk_var; 32])).unwrap();
         let mut env: HashMap<String, Bits> = intr.arguments.iter().zip(&vals).map(|(a, v)| (a.name.clone(), *v)).collect();

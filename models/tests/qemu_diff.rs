@@ -104,7 +104,11 @@ fn every_instruction_matches_qemu_on_10000_inputs() {
 #[test]
 fn the_harness_executes_the_given_word() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let regs = [1u128 << 40 | 7, 0x0123_4567_89ab_cdef_u128 << 32, 5];
+    let regs = [
+        0x3c6e_f372_a54f_f53a_510e_527f_9b05_688c,
+        0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+        0x428a_2f98_7137_4491_b5c0_fbcf_e9b5_dba5,
+    ];
     let words: Vec<u32> = Mnemonic::all()
         .map(|m| Inst::canonical(m).encode())
         .collect();

@@ -88,6 +88,12 @@ pub enum Mnemonic {
     Sha256h2,
     Sha256su0,
     Sha256su1,
+    Aese,
+    Aesd,
+    Aesmc,
+    Aesimc,
+    Pmull,
+    Pmull2,
 }
 
 const fn op(field: Field, view: View, access: Access) -> Operand {
@@ -100,7 +106,7 @@ const fn op(field: Field, view: View, access: Access) -> Operand {
 
 use Access::{Read as R, ReadWrite as RW, Write as W};
 use Field::{Rd, Rm, Rn};
-use View::{Full, S};
+use View::{Full, D, S};
 
 /// Three-register SHA (`0101 1110 000 Rm 0 opc 00 Rn Rd`) with a scalar hash operand:
 /// SHA1C/P/M `Qd, Sn, Vm.4S`.
@@ -109,6 +115,8 @@ const SHA1_HASH: &[Operand] = &[op(Rd, Full, RW), op(Rn, S, R), op(Rm, Full, R)]
 const VEC3_TIED: &[Operand] = &[op(Rd, Full, RW), op(Rn, Full, R), op(Rm, Full, R)];
 /// Two-register SHA with `Vd` read and written.
 const VEC2_TIED: &[Operand] = &[op(Rd, Full, RW), op(Rn, Full, R)];
+/// `Vd` computed from `Vn` alone.
+const VEC2_UNARY: &[Operand] = &[op(Rd, Full, W), op(Rn, Full, R)];
 
 static TABLE: &[InstrDesc] = &[
     InstrDesc {
@@ -190,6 +198,55 @@ static TABLE: &[InstrDesc] = &[
         fixed: 0x5e00_6000,
         operands: VEC3_TIED,
         syntax: "sha256su1 v{d}.4s, v{n}.4s, v{m}.4s",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Aese,
+        name: "AESE",
+        family: "aes",
+        fixed: 0x4e28_4800,
+        operands: VEC2_TIED,
+        syntax: "aese v{d}.16b, v{n}.16b",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Aesd,
+        name: "AESD",
+        family: "aes",
+        fixed: 0x4e28_5800,
+        operands: VEC2_TIED,
+        syntax: "aesd v{d}.16b, v{n}.16b",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Aesmc,
+        name: "AESMC",
+        family: "aes",
+        fixed: 0x4e28_6800,
+        operands: VEC2_UNARY,
+        syntax: "aesmc v{d}.16b, v{n}.16b",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Aesimc,
+        name: "AESIMC",
+        family: "aes",
+        fixed: 0x4e28_7800,
+        operands: VEC2_UNARY,
+        syntax: "aesimc v{d}.16b, v{n}.16b",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Pmull,
+        name: "PMULL",
+        family: "pmull",
+        fixed: 0x0ee0_e000,
+        operands: &[op(Rd, Full, W), op(Rn, D, R), op(Rm, D, R)],
+        syntax: "pmull v{d}.1q, v{n}.1d, v{m}.1d",
+    },
+    InstrDesc {
+        mnemonic: Mnemonic::Pmull2,
+        name: "PMULL2",
+        family: "pmull",
+        // Reads the upper halves; the whole register is the operand the encoding names.
+        fixed: 0x4ee0_e000,
+        operands: &[op(Rd, Full, W), op(Rn, Full, R), op(Rm, Full, R)],
+        syntax: "pmull2 v{d}.1q, v{n}.2d, v{m}.2d",
     },
 ];
 

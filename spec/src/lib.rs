@@ -189,6 +189,19 @@ pub enum View {
     Full,
     /// The low 32 bits (`Sn`). Reads take bits 31:0; writes zero bits 127:32.
     S,
+    /// The low 64 bits (`Dn`, `Vn.1D`). Reads take bits 63:0; writes zero bits 127:64.
+    D,
+}
+
+impl View {
+    /// Bits the view reads and writes (the low ones of the register).
+    pub fn bits(self) -> u32 {
+        match self {
+            View::Full => 128,
+            View::S => 32,
+            View::D => 64,
+        }
+    }
 }
 
 /// An operand register in ACLE notation, e.g. `Qd`, `Sn`, `Vm.4S`.
@@ -213,8 +226,11 @@ impl RegRef {
             _ => return None,
         };
         let view = match (kind, suffix) {
-            ('Q', None) | ('V', None) | ('V', Some("4S")) | ('V', Some("16B")) => View::Full,
+            ('Q', None)
+            | ('V', None)
+            | ('V', Some("4S" | "16B" | "2D" | "1Q")) => View::Full,
             ('S', None) => View::S,
+            ('D', None) | ('V', Some("1D")) => View::D,
             _ => return None,
         };
         Some(RegRef { field, view })
@@ -231,6 +247,7 @@ impl fmt::Display for RegRef {
         match self.view {
             View::Full => write!(f, "V{letter}"),
             View::S => write!(f, "S{letter}"),
+            View::D => write!(f, "D{letter}"),
         }
     }
 }
@@ -248,11 +265,11 @@ pub struct Argument {
 pub enum Boundary {
     /// The C vector is the v128 unchanged.
     Vector,
-    /// A `uint32_t` becomes all four lanes (`i32x4.splat`).
+    /// A scalar fills every lane of its width (`i32x4.splat`, `i64x2.splat`).
     Splat,
-    /// A `uint32_t` becomes lane 0, lanes 1-3 zero.
+    /// A scalar becomes lane 0 of its width, the other lanes zero.
     ZeroExtend,
-    /// A scalar result is lane 0 of the v128 (`i32x4.extract_lane 0`).
+    /// A scalar result is lane 0 (of its width) of the v128 (`i32x4.extract_lane 0`).
     Lane0,
 }
 

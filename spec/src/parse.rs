@@ -239,8 +239,8 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
         }
         let register = reg(loc, &ra.register, &ctx("arguments.register"))?;
         let width_ok = match register.view {
-            View::S => param.ctype == CType::U32,
             View::Full => param.ctype.is_vector(),
+            view => param.ctype.scalar_bits() == Some(view.bits()),
         };
         if !width_ok {
             return Err(loc.err(
@@ -280,7 +280,7 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
         let arg = &arguments[from];
         let fits = match boundary {
             Boundary::Vector => arg.ctype.is_vector(),
-            Boundary::Splat | Boundary::ZeroExtend => arg.ctype == CType::U32,
+            Boundary::Splat | Boundary::ZeroExtend => arg.ctype.scalar_bits().is_some(),
             Boundary::Lane0 => false,
         };
         if !fits {
@@ -333,7 +333,7 @@ fn intrinsic(loc: &Locator, spanned: &Spanned<RawIntrinsic>) -> Result<Intrinsic
     let rr = re.result.get_ref();
     let result_field = reg(loc, &rr.register, &ctx("engine.result.register"))?.field;
     let result_boundary = boundary(loc, &rr.boundary, &ctx("engine.result.boundary"))?;
-    let expected = if prototype.ret == CType::U32 {
+    let expected = if prototype.ret.scalar_bits().is_some() {
         Boundary::Lane0
     } else {
         Boundary::Vector

@@ -2,14 +2,21 @@
 
 use std::fmt;
 
-/// The C types the SHA-1 family and its helpers use.
+/// The C types the families and their helpers use.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CType {
     Void,
     U32,
+    U64,
+    /// A 64-bit polynomial over GF(2) (`poly64_t`): a `uint64_t` to C.
+    Poly64,
     ConstInt,
     U32x4,
     U8x16,
+    U64x2,
+    Poly64x2,
+    /// A 128-bit polynomial over GF(2) (`poly128_t`): one 128-bit value, a v128 in Wasm.
+    Poly128,
     PtrU32,
     ConstPtrU32,
     PtrU8,
@@ -17,12 +24,17 @@ pub enum CType {
 }
 
 impl CType {
-    const NAMES: [(CType, &'static str); 9] = [
+    const NAMES: [(CType, &'static str); 14] = [
         (CType::Void, "void"),
         (CType::U32, "uint32_t"),
+        (CType::U64, "uint64_t"),
+        (CType::Poly64, "poly64_t"),
         (CType::ConstInt, "const int"),
         (CType::U32x4, "uint32x4_t"),
         (CType::U8x16, "uint8x16_t"),
+        (CType::U64x2, "uint64x2_t"),
+        (CType::Poly64x2, "poly64x2_t"),
+        (CType::Poly128, "poly128_t"),
         (CType::PtrU32, "uint32_t *"),
         (CType::ConstPtrU32, "const uint32_t *"),
         (CType::PtrU8, "uint8_t *"),
@@ -42,9 +54,31 @@ impl CType {
             .map(|(t, _)| *t)
     }
 
-    /// Is this a 128-bit vector type?
+    /// Is this a 128-bit value (a vector, or `poly128_t`)? It crosses to Wasm as a v128.
     pub fn is_vector(self) -> bool {
-        matches!(self, CType::U32x4 | CType::U8x16)
+        matches!(
+            self,
+            CType::U32x4 | CType::U8x16 | CType::U64x2 | CType::Poly64x2 | CType::Poly128
+        )
+    }
+
+    /// An integer scalar a register view can hold, and its width.
+    pub fn scalar_bits(self) -> Option<u32> {
+        match self {
+            CType::U32 => Some(32),
+            CType::U64 | CType::Poly64 => Some(64),
+            _ => None,
+        }
+    }
+
+    /// Width of a value of this type as it crosses a boundary (vectors 128, scalars their
+    /// width); `None` for pointers, `void` and lane indices.
+    pub fn value_bits(self) -> Option<u32> {
+        if self.is_vector() {
+            Some(128)
+        } else {
+            self.scalar_bits()
+        }
     }
 }
 
@@ -132,6 +166,8 @@ mod tests {
             "uint32x4_t vld1q_u32(const uint32_t *ptr)",
             "void vst1q_u32(uint32_t *ptr, uint32x4_t val)",
             "uint32_t vgetq_lane_u32(uint32x4_t v, const int lane)",
+            "poly128_t vmull_p64(poly64_t a, poly64_t b)",
+            "poly128_t vmull_high_p64(poly64x2_t a, poly64x2_t b)",
         ] {
             let p = Prototype::parse(text).unwrap();
             assert_eq!(p.to_string(), text);
@@ -140,7 +176,7 @@ mod tests {
 
     #[test]
     fn rejects_unknown_types() {
-        let err = Prototype::parse("uint64_t f(uint32_t a)").unwrap_err();
-        assert!(err.contains("uint64_t"), "{err}");
+        let err = Prototype::parse("int64_t f(uint32_t a)").unwrap_err();
+        assert!(err.contains("int64_t"), "{err}");
     }
 }

@@ -1,28 +1,67 @@
-//! Stage 3: the compositional encoding. Every 3-input bitwise sub-formula that
-//! computes Choose, Parity or Majority is replaced by an application of a
-//! shared uninterpreted function `choose`/`parity`/`majority`. Sound because
-//! each replaced formula is proved equal to the function's definition once, as
-//! a lemma (`Lemma::query`); what remains (adder chains over the functions'
-//! outputs) is easy for a word-level solver, where the direct query is not.
+//! Stage 3: the compositional encoding. Two kinds of shared functions:
+//! - every 3-input bitwise sub-formula that computes Choose, Parity or Majority becomes an
+//!   application of a shared uninterpreted function `choose`/`parity`/`majority`;
+//! - every byte-valued sub-term that is a function of one byte and computes a known table
+//!   (AES's S-boxes, products in GF(2^8)) becomes that table applied to the byte.
+//!
+//! Sound because each replaced formula is proved equal to the function's definition once, as
+//! a lemma (`smtlib::lemma_query`); what remains (adder chains over the functions' outputs, or
+//! XORs of table applications) is easy for a word-level solver or closes by normalisation,
+//! where the direct query is not.
 
 use std::collections::{BTreeMap, HashMap};
 
 use models::term::{Node, Op, TermId, Terms};
-use models::{BinOp, Bool3};
+use models::{BinOp, Bits, Bool3, Domain, Table};
 
-/// `formula(x, y, z) == f(x, y, z)` for a formula shape found in the models.
+/// The function a lemma says a formula computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Function {
+    Bool3(Bool3),
+    Table(Table),
+}
+
+impl std::fmt::Display for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Function::Bool3(b) => b.fmt(f),
+            Function::Table(t) => t.fmt(f),
+        }
+    }
+}
+
+/// `formula == function` for a formula shape found in the models.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Lemma {
-    pub function: Bool3,
-    /// The formula over `x`, `y`, `z` in SMT-LIB syntax.
+    pub function: Function,
+    /// For a Bool3 lemma, the formula over `x`, `y`, `z` in SMT-LIB syntax. For a table
+    /// lemma, SMT-LIB `define-fun`s over the byte `z` whose last one, `f`, is the formula.
     pub formula: String,
     pub width: u32,
+    /// Operations in a table lemma's formula (for its name; 0 for Bool3).
+    pub size: usize,
 }
 
 impl Lemma {
     pub fn id(&self) -> String {
-        format!("lemma: {} = {}", self.function, self.formula)
+        match self.function {
+            Function::Bool3(_) => format!("lemma: {} = {}", self.function, self.formula),
+            // Table formulas are whole circuits: name them by a hash of their text.
+            Function::Table(_) => format!(
+                "lemma: {} = byte function {:016x} ({} operations)",
+                self.function,
+                fnv1a64(self.formula.as_bytes()),
+                self.size
+            ),
+        }
     }
+}
+
+/// Stable across Rust versions, so lemma ids are too.
+fn fnv1a64(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// The reference definitions (FIPS 180-4 forms), used by lemmas and by
@@ -157,9 +196,10 @@ impl<'a> Abstractor<'a> {
         let out = if let Some((f, args)) = self.recognise(root) {
             let formula = self.formula_text(root, &args);
             let lemma = Lemma {
-                function: f,
+                function: Function::Bool3(f),
                 formula,
                 width: self.t.node(root).width,
+                size: 0,
             };
             self.lemmas.insert(lemma.id(), lemma);
             let args: Vec<TermId> = args.iter().map(|&a| self.run(a)).collect();
@@ -175,5 +215,157 @@ impl<'a> Abstractor<'a> {
         };
         self.memo.insert(root, out);
         out
+    }
+}
+
+/// Byte sub-terms larger than this are not tried as table formulas (their cones are whole
+/// rounds, never one byte's function).
+const MAX_BYTE_CONE: usize = 4000;
+
+/// Replaces byte-valued sub-terms that compute a known table of one byte by that table:
+/// for an 8-bit node `o`, every 8-bit node `x` that lies on all paths from `o` to the
+/// variables is a candidate; `o` with `x` replaced by a fresh byte `z` is then a closed
+/// function of `z`, tabulated on all 256 values. If the table is a known one, `o` becomes
+/// `Table(T, x)`, and the lemma `formula(z) == T(z)` is recorded (and later proved by the
+/// solver, independently of this enumeration).
+pub struct ByteAbstractor<'a> {
+    t: &'a mut Terms,
+    memo: HashMap<TermId, TermId>,
+    pub lemmas: BTreeMap<String, Lemma>,
+}
+
+/// The byte variable of table lemmas.
+pub const BYTE_VAR: &str = "abstraction.byte";
+
+impl<'a> ByteAbstractor<'a> {
+    pub fn new(t: &'a mut Terms) -> Self {
+        ByteAbstractor {
+            t,
+            memo: HashMap::new(),
+            lemmas: BTreeMap::new(),
+        }
+    }
+
+    pub fn run(&mut self, root: TermId) -> TermId {
+        for id in self.t.postorder(&[root]) {
+            if self.memo.contains_key(&id) {
+                continue;
+            }
+            let n = self.t.node(id).clone();
+            let args: Vec<TermId> = n.args.iter().map(|a| self.memo[a]).collect();
+            let rebuilt = if args == n.args {
+                id
+            } else {
+                self.t.mk(n.op.clone(), args)
+            };
+            let out = self.recognise(rebuilt).unwrap_or(rebuilt);
+            self.memo.insert(id, out);
+        }
+        self.memo[&root]
+    }
+
+    /// Nodes on every path from `o` to a variable, nearest to `o` first (excluding `o`).
+    fn cuts(&self, o: TermId) -> Option<Vec<TermId>> {
+        let order = self.t.postorder(&[o]); // children first
+        if order.len() > MAX_BYTE_CONE {
+            return None;
+        }
+        let index: HashMap<TermId, usize> = order.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+        let n = order.len();
+        // Topological order from o: reverse postorder. Position in it = rank.
+        let rank = |i: usize| n - 1 - i;
+        let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut vars = Vec::new();
+        for (i, &t) in order.iter().enumerate() {
+            let node = self.t.node(t);
+            if let Op::Var(_) = node.op {
+                vars.push(i);
+            }
+            for a in &node.args {
+                preds[index[a]].push(i);
+            }
+        }
+        if vars.is_empty() {
+            return None;
+        }
+        // Immediate dominators in the DAG rooted at o (all predecessors come earlier in
+        // topological order), by walking the dominator tree up to a common ancestor.
+        let root = index[&o];
+        let mut idom: Vec<Option<usize>> = vec![None; n];
+        idom[root] = Some(root);
+        let intersect = |idom: &[Option<usize>], mut a: usize, mut b: usize| {
+            while a != b {
+                while rank(a) > rank(b) {
+                    a = idom[a].expect("processed");
+                }
+                while rank(b) > rank(a) {
+                    b = idom[b].expect("processed");
+                }
+            }
+            a
+        };
+        for i in (0..n).rev() {
+            if i == root {
+                continue;
+            }
+            let mut d: Option<usize> = None;
+            for &p in &preds[i] {
+                if idom[p].is_none() {
+                    continue;
+                }
+                d = Some(match d {
+                    None => p,
+                    Some(d) => intersect(&idom, d, p),
+                });
+            }
+            idom[i] = d;
+        }
+        // The sink every variable flows into.
+        let mut d = vars[0];
+        for &v in &vars[1..] {
+            d = intersect(&idom, d, v);
+        }
+        let mut chain = Vec::new();
+        while d != root {
+            chain.push(order[d]);
+            d = idom[d].expect("dominated");
+        }
+        chain.reverse();
+        Some(chain)
+    }
+
+    fn recognise(&mut self, o: TermId) -> Option<TermId> {
+        let node = self.t.node(o);
+        if node.width != 8 || matches!(node.op, Op::Var(_) | Op::Const(_) | Op::Table(_) | Op::Extract(..)) {
+            return None;
+        }
+        let z = self.t.var(BYTE_VAR, 8);
+        for x in self.cuts(o)? {
+            if self.t.node(x).width != 8 {
+                continue;
+            }
+            let f = self.t.substitute(o, x, z);
+            if self.t.vars(&[f]) != vec![(BYTE_VAR.to_string(), 8)] {
+                continue;
+            }
+            let mut entries = [0u8; 256];
+            for (v, e) in entries.iter_mut().enumerate() {
+                let env = HashMap::from([(BYTE_VAR.to_string(), Bits::from_u64(8, v as u64))]);
+                *e = self.t.eval(&[f], &env).ok()?[0].to_u64() as u8;
+            }
+            let Some(table) = Table::identify(&entries) else {
+                continue;
+            };
+            let formula = crate::smtlib::byte_function(self.t, f, BYTE_VAR);
+            let lemma = Lemma {
+                function: Function::Table(table),
+                size: self.t.postorder(&[f]).len(),
+                formula,
+                width: 8,
+            };
+            self.lemmas.insert(lemma.id(), lemma);
+            return Some(self.t.table(table, &x));
+        }
+        None
     }
 }

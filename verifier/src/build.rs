@@ -137,11 +137,7 @@ impl Ctx<'_> {
 }
 
 fn arg_width(intr: &Intrinsic, i: usize) -> u32 {
-    if intr.arguments[i].ctype.is_vector() {
-        128
-    } else {
-        32
-    }
+    intr.arguments[i].ctype.value_bits().unwrap_or(32)
 }
 
 /// Registers the spec's instruction word touches, whose prior contents are free.
@@ -151,7 +147,7 @@ fn old_registers(intr: &Intrinsic) -> Result<Vec<u8>> {
 
 /// The free inputs of an obligation. `arm_extra` lists the undefined values
 /// of ARM's trace (only for `aarch64 ~ arm`).
-pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<Input>> {
+pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result<Vec<Input>> {
     let intr = ctx.intrinsic(&ob.intrinsic)?;
     let input = |name: String, width| Input { name, width };
     let engine_params = || -> Vec<Input> {
@@ -191,7 +187,7 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[String]) -> Result<Vec<In
             right: Layer::Arm,
         } => {
             let mut v: Vec<Input> = (0..3).map(|r| input(format!("V{r}"), 128)).collect();
-            v.extend(arm_extra.iter().map(|n| input(n.clone(), 128)));
+            v.extend(arm_extra.iter().map(|(n, w)| input(n.clone(), *w)));
             v
         }
         Kind::Lanes { param } => {
@@ -336,7 +332,8 @@ pub fn build<D: Domain>(
                 .collect();
             let r = engine_layer(d, ctx, intr, &params)?;
             right.push(label(format!("{} result", intr.engine.name), r.clone()));
-            let c_result = acle::from_engine(d, intr.engine.result_boundary, &r);
+            let width = intr.result_type().value_bits().unwrap_or(128);
+            let c_result = acle::from_engine(d, intr.engine.result_boundary, &r, width);
             right.push(label(
                 format!("{} -> C result", intr.engine.result_boundary.name()),
                 c_result,
@@ -412,12 +409,10 @@ pub fn build<D: Domain>(
             let (args, c) = c_layer(d, ctx, intr, env)?;
             let module = ctx.wasm.c_build.get()?;
             let export = format!("wrap_{}", intr.name);
-            let valtype = |t: CType| {
-                if t.is_vector() {
-                    ValType::V128
-                } else {
-                    ValType::I32
-                }
+            let valtype = |t: CType| match t.value_bits() {
+                Some(64) => ValType::I64,
+                Some(128) => ValType::V128,
+                _ => ValType::I32,
             };
             let params: Vec<ValType> = intr.arguments.iter().map(|a| valtype(a.ctype)).collect();
             check_signature(module, &export, &params, &[valtype(intr.result_type())])

@@ -14,7 +14,7 @@ use models::normalise::normalise;
 use models::{Bits, Domain, TermId, Terms};
 use serde::Serialize;
 
-use crate::abstraction::{Abstractor, Lemma};
+use crate::abstraction::{Abstractor, ByteAbstractor, Function, Lemma};
 use crate::build::{self, Ctx, Input, Sides};
 use crate::counterexample::{self, differing_lanes, Counterexample, Value, VariantRef, SCHEMA};
 use crate::layer::Layer;
@@ -45,6 +45,9 @@ pub struct Options {
 pub enum Method {
     /// Both sides normalise to the same term.
     Syntactic,
+    /// Both sides normalise to the same term once sub-terms are replaced by the shared
+    /// functions the listed lemmas prove them equal to.
+    NormalFormWithLemmas,
     /// The solver proved the abstracted query (with lemmas).
     Abstracted,
     /// The solver proved the direct query.
@@ -59,6 +62,7 @@ impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Method::Syntactic => "syntactic",
+            Method::NormalFormWithLemmas => "normal form, compositional",
             Method::Abstracted => "smt, compositional",
             Method::Direct => "smt",
             Method::LaneFact => "smt + witnesses",
@@ -132,7 +136,12 @@ fn prepare(ctx: &Ctx, ob: &Obligation, probe_lane: Option<u8>) -> Result<Prepare
         let path = ctx.trace_path(intr.instruction);
         let trace = models::arm::read_trace(&path, &mut terms)
             .with_context(|| format!("ARM semantics for {} (pass --isa-dir)", intr.instruction))?;
-        arm_extra = trace.undefined.clone();
+        let widths: HashMap<String, u32> = terms.vars(&[trace.output.1]).into_iter().collect();
+        arm_extra = trace
+            .undefined
+            .iter()
+            .map(|u| (u.clone(), widths.get(u).copied().unwrap_or(128)))
+            .collect();
         arm_out = Some(trace.output.1);
     }
     let inputs = build::inputs(ctx, ob, &arm_extra)?;
@@ -272,6 +281,25 @@ enum Equality {
     Unknown(String),
 }
 
+/// Do two normalised terms denote the same value syntactically: the same term, or, byte by
+/// byte, the same normalised bytes? (The normaliser splits a bitwise operation only at the
+/// boundaries its operands share, so a concat of bytes and an XOR of rotated words can hold
+/// equal bytes without being one term.)
+fn same_normal_form(t: &mut Terms, a: TermId, b: TermId) -> bool {
+    if a == b {
+        return true;
+    }
+    let w = t.width(&a);
+    if w <= 8 || w % 8 != 0 || t.width(&b) != w {
+        return false;
+    }
+    (0..w / 8).all(|i| {
+        let x = t.extract(&a, 8 * i + 7, 8 * i);
+        let y = t.extract(&b, 8 * i + 7, 8 * i);
+        normalise(t, x) == normalise(t, y)
+    })
+}
+
 fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equality> {
     let (l, r) = p.results();
     let (nl, nr) = if opts.normalise {
@@ -279,14 +307,33 @@ fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equalit
     } else {
         (l, r)
     };
+    // Byte functions are found before normalisation, which splits the byte a table is
+    // applied to into bits.
+    let mut lemmas: BTreeMap<String, Lemma> = BTreeMap::new();
+    let mut bytes = ByteAbstractor::new(&mut p.terms);
+    let (bl, br) = (bytes.run(l), bytes.run(r));
+    lemmas.extend(bytes.lemmas);
+    let (bl, br) = if opts.normalise {
+        (normalise(&mut p.terms, bl), normalise(&mut p.terms, br))
+    } else {
+        (bl, br)
+    };
+    if opts.fast_path && !lemmas.is_empty() && same_normal_form(&mut p.terms, bl, br) {
+        return Ok(Equality::Equal(
+            Method::NormalFormWithLemmas,
+            lemmas.into_values().collect(),
+        ));
+    }
     // Abstract, then normalise again: sums sorted before abstraction may hold
     // the same function applications in different orders. Repeat to a fixpoint.
-    let (mut al, mut ar) = (nl, nr);
-    let mut lemmas: BTreeMap<String, Lemma> = BTreeMap::new();
+    let (mut al, mut ar) = (bl, br);
     for _ in 0..4 {
         let mut abs = Abstractor::new(&mut p.terms);
         let (l2, r2) = (abs.run(al), abs.run(ar));
         lemmas.extend(abs.lemmas);
+        let mut bytes = ByteAbstractor::new(&mut p.terms);
+        let (l2, r2) = (bytes.run(l2), bytes.run(r2));
+        lemmas.extend(bytes.lemmas);
         let (l2, r2) = if opts.normalise {
             (normalise(&mut p.terms, l2), normalise(&mut p.terms, r2))
         } else {
@@ -302,7 +349,7 @@ fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equalit
     let query = smtlib::inequivalence(&p.terms, al, ar, true, &comment);
     write_query(opts, ob_id, "", &query)?;
 
-    if opts.fast_path && nl == nr {
+    if opts.fast_path && same_normal_form(&mut p.terms, nl, nr) {
         return Ok(Equality::Equal(Method::Syntactic, vec![]));
     }
     if opts.probe {
@@ -422,15 +469,22 @@ fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
             kind: "lemma".into(),
             left: Layer::Engine,
             right: Layer::Engine,
-            statement: format!(
-                "{} equals the definition of {}",
-                lemma.formula, lemma.function
-            ),
+            statement: match lemma.function {
+                Function::Bool3(_) => format!(
+                    "{} equals the definition of {}",
+                    lemma.formula, lemma.function
+                ),
+                Function::Table(_) => format!(
+                    "the byte function (SMT-LIB `f` below) equals the table {}:\n{}",
+                    lemma.function, lemma.formula
+                ),
+            },
             variant: None,
             found_by: opts.solver.name().into(),
-            inputs: ["x", "y", "z"]
+            inputs: q
+                .inputs
                 .iter()
-                .map(|n| Value::new(*n, &env[*n]))
+                .filter_map(|(n, _)| env.get(n).map(|v| Value::new(n.clone(), v)))
                 .collect(),
             left_values: vec![],
             right_values: vec![],
@@ -581,9 +635,11 @@ pub fn evaluate(
         let mut t = Terms::new();
         let trace = models::arm::read_trace(&ctx.trace_path(m), &mut t)?;
         let mut full = env.clone();
+        let widths: HashMap<String, u32> = t.vars(&[trace.output.1]).into_iter().collect();
         for u in &trace.undefined {
-            // ARM's `undefined` values are 128-bit inputs of the obligation.
-            full.entry(u.clone()).or_insert(Bits::zero(128));
+            // ARM's `undefined` values are inputs of the obligation (zero unless given).
+            let w = widths.get(u).copied().unwrap_or(128);
+            full.entry(u.clone()).or_insert(Bits::zero(w));
         }
         Ok(t.eval(&[trace.output.1], &full).map_err(|e| anyhow!(e))?[0])
     };
@@ -632,18 +688,20 @@ mod tests {
     #[test]
     fn a_wrong_lemma_is_refuted() {
         let wrong = Lemma {
-            function: models::Bool3::Choose,
+            function: Function::Bool3(models::Bool3::Choose),
             formula: "(bvxor (bvand x y) z)".into(),
             width: 32,
+            size: 0,
         };
         assert!(matches!(
             check_lemma(&wrong, &opts()).unwrap(),
             Verdict::Counterexample(_)
         ));
         let right = Lemma {
-            function: models::Bool3::Choose,
+            function: Function::Bool3(models::Bool3::Choose),
             formula: "(bvxor z (bvand x (bvxor y z)))".into(),
             width: 32,
+            size: 0,
         };
         assert!(matches!(
             check_lemma(&right, &opts()).unwrap(),

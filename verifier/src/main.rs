@@ -560,7 +560,7 @@ fn cmd_eval(
         Layer::C => intr
             .arguments
             .iter()
-            .map(|a| (a.name.clone(), if a.ctype.is_vector() { 128 } else { 32 }))
+            .map(|a| (a.name.clone(), a.ctype.value_bits().unwrap_or(32)))
             .collect(),
         _ => intr
             .engine

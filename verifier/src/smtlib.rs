@@ -56,20 +56,31 @@ fn symbol(name: &str) -> String {
     }
 }
 
-/// `left != right` is unsatisfiable iff they are equal for all inputs.
-/// Bool3 nodes become uninterpreted functions when `uninterpreted`, else their definitions.
-pub fn inequivalence(
-    t: &Terms,
-    left: TermId,
-    right: TermId,
-    uninterpreted: bool,
-    comment: &str,
-) -> Query {
+/// Terms printed as SMT-LIB: declarations of their variables, definitions of every node
+/// (sharing kept), and the name of each node.
+struct Printed {
+    body: String,
+    names: std::collections::HashMap<TermId, String>,
+    inputs: Vec<(String, u32)>,
+    /// Whether uninterpreted functions were declared.
+    uf: bool,
+}
+
+/// Bool3 and Table nodes become uninterpreted functions when `uninterpreted`, else their
+/// definitions.
+fn print(t: &Terms, roots: &[TermId], uninterpreted: bool) -> Printed {
+    print_named(t, roots, uninterpreted, false)
+}
+
+/// [`print`]; with `canonical`, definitions are numbered in order (`t0`, `t1`, ...) instead
+/// of by term id, so the same formula prints the same text from any term arena.
+fn print_named(t: &Terms, roots: &[TermId], uninterpreted: bool, canonical: bool) -> Printed {
     let mut body = String::new();
-    let order = t.postorder(&[left, right]);
+    let order = t.postorder(roots);
     let mut name_of = std::collections::HashMap::new();
     let mut inputs = Vec::new();
     let mut ufs = std::collections::BTreeSet::new();
+    let mut tables = std::collections::BTreeSet::new();
     for &id in &order {
         let n = t.node(id);
         if let Op::Var(v) = &n.op {
@@ -82,6 +93,12 @@ pub fn inequivalence(
                 ufs.insert((tt, n.width));
             }
         }
+        if let Op::Table(table) = n.op {
+            tables.insert(table);
+        }
+    }
+    for table in &tables {
+        body.push_str(&table_definition(*table, uninterpreted));
     }
     for (tt, w) in &ufs {
         let f = function_of(*tt)
@@ -123,22 +140,83 @@ pub fn inequivalence(
                 (false, Some(f)) => definition(f, &a(0), &a(1), &a(2)),
                 (false, None) => generic_bool3(*tt, &a(0), &a(1), &a(2)),
             },
+            Op::Table(table) => format!("({table} {})", a(0)),
         };
-        let name = format!("t{}", id.0);
+        let name = if canonical {
+            format!("t{}", name_of.len())
+        } else {
+            format!("t{}", id.0)
+        };
         let _ = writeln!(body, "(define-fun {name} () {} {expr})", sort(n.width));
         name_of.insert(id, name);
     }
+    Printed {
+        body,
+        names: name_of,
+        inputs,
+        uf: !ufs.is_empty() || (uninterpreted && !tables.is_empty()),
+    }
+}
+
+/// A table as an uninterpreted byte function, or as its 256 entries.
+fn table_definition(table: models::Table, uninterpreted: bool) -> String {
+    if uninterpreted {
+        format!("(declare-fun {table} ({}) {})\n", sort(8), sort(8))
+    } else {
+        format!(
+            "(define-fun {table} ((x {})) {} {})\n",
+            sort(8),
+            sort(8),
+            table_tree(&table.entries(), 7, 0)
+        )
+    }
+}
+
+/// `left != right` is unsatisfiable iff they are equal for all inputs.
+/// Bool3 and Table nodes become uninterpreted functions when `uninterpreted`, else their
+/// definitions.
+pub fn inequivalence(
+    t: &Terms,
+    left: TermId,
+    right: TermId,
+    uninterpreted: bool,
+    comment: &str,
+) -> Query {
+    let p = print(t, &[left, right], uninterpreted);
+    let mut body = p.body;
     let _ = writeln!(
         body,
         "(assert (not (= {} {})))",
-        name_of[&left], name_of[&right]
+        p.names[&left], p.names[&right]
     );
     Query {
         body,
-        logic: if ufs.is_empty() { "QF_BV" } else { "QF_UFBV" },
-        inputs,
+        logic: if p.uf { "QF_UFBV" } else { "QF_BV" },
+        inputs: p.inputs,
         comment: comment.to_string(),
     }
+}
+
+/// A byte function of the variable `var` as SMT-LIB definitions whose last, `f`, is its
+/// value (for table lemmas: self-contained, tables defined by their entries).
+pub fn byte_function(t: &Terms, f: TermId, var: &str) -> String {
+    let p = print_named(t, &[f], false, true);
+    let _ = var;
+    format!("{}(define-fun f () {} {})\n", p.body, sort(8), p.names[&f])
+}
+
+/// A table's entries as a decision tree on the bits of its argument `x`, from bit `bit` down:
+/// `entries[prefix..]` with the higher bits already fixed to `prefix`.
+fn table_tree(entries: &[u8; 256], bit: i32, prefix: usize) -> String {
+    if bit < 0 {
+        return format!("#x{:02x}", entries[prefix]);
+    }
+    let zero = table_tree(entries, bit - 1, prefix);
+    let one = table_tree(entries, bit - 1, prefix | 1 << bit);
+    if zero == one {
+        return zero;
+    }
+    format!("(ite (= ((_ extract {bit} {bit}) x) #b1) {one} {zero})")
 }
 
 /// Sum of products for any 3-input truth table.
@@ -172,23 +250,42 @@ fn generic_bool3(tt: u8, x: &str, y: &str, z: &str) -> String {
 
 /// A lemma as a query: the formula differs from the definition somewhere?
 pub fn lemma_query(l: &crate::abstraction::Lemma) -> Query {
+    use crate::abstraction::Function;
     let mut body = String::new();
-    for v in ["x", "y", "z"] {
-        let _ = writeln!(body, "(declare-fun {v} () {})", sort(l.width));
-    }
-    let _ = writeln!(
-        body,
-        "(assert (not (= {} {})))",
-        l.formula,
-        definition(l.function, "x", "y", "z")
-    );
-    Query {
-        body,
-        logic: "QF_BV",
-        inputs: ["x", "y", "z"]
-            .iter()
-            .map(|v| (v.to_string(), l.width))
-            .collect(),
-        comment: l.id(),
+    match l.function {
+        Function::Bool3(f) => {
+            for v in ["x", "y", "z"] {
+                let _ = writeln!(body, "(declare-fun {v} () {})", sort(l.width));
+            }
+            let _ = writeln!(
+                body,
+                "(assert (not (= {} {})))",
+                l.formula,
+                definition(f, "x", "y", "z")
+            );
+            Query {
+                body,
+                logic: "QF_BV",
+                inputs: ["x", "y", "z"]
+                    .iter()
+                    .map(|v| (v.to_string(), l.width))
+                    .collect(),
+                comment: l.id(),
+            }
+        }
+        Function::Table(table) => {
+            body.push_str(&l.formula);
+            if !l.formula.contains(&format!("(define-fun {table} ")) {
+                body.push_str(&table_definition(table, false));
+            }
+            let z = symbol(crate::abstraction::BYTE_VAR);
+            let _ = writeln!(body, "(assert (not (= f ({table} {z}))))");
+            Query {
+                body,
+                logic: "QF_BV",
+                inputs: vec![(crate::abstraction::BYTE_VAR.to_string(), 8)],
+                comment: l.id(),
+            }
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! a decoder driven by the instruction table (`spec::isa`). Each family's pseudocode is a
 //! submodule; [`execute`] dispatches to it.
 
+mod aes;
+mod pmull;
 mod sha1;
 mod sha256;
 
@@ -126,6 +128,8 @@ pub fn execute<D: Domain>(d: &mut D, inst: Inst, regs: &mut RegFile<D::V>) {
     match inst.mnemonic {
         Sha1c | Sha1p | Sha1m | Sha1h | Sha1su0 | Sha1su1 => sha1::execute(d, inst, regs),
         Sha256h | Sha256h2 | Sha256su0 | Sha256su1 => sha256::execute(d, inst, regs),
+        Aese | Aesd | Aesmc | Aesimc => aes::execute(d, inst, regs),
+        Pmull | Pmull2 => pmull::execute(d, inst, regs),
     }
 }
 

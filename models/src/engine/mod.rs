@@ -4,6 +4,8 @@
 //! deliberately a different formulation from the ARM pseudocode in `aarch64`, so the proof
 //! between them says something. Each family is a submodule; [`engine_model`] dispatches.
 
+mod aes;
+mod pmull;
 mod sha1;
 mod sha256;
 
@@ -18,6 +20,8 @@ pub fn engine_model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V 
     match m {
         Sha1c | Sha1p | Sha1m | Sha1h | Sha1su0 | Sha1su1 => sha1::model(d, m, params),
         Sha256h | Sha256h2 | Sha256su0 | Sha256su1 => sha256::model(d, m, params),
+        Aese | Aesd | Aesmc | Aesimc => aes::model(d, m, params),
+        Pmull | Pmull2 => pmull::model(d, m, params),
     }
 }
 
