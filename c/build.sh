@@ -44,7 +44,7 @@ for p in "${PROGRAMS[@]}"; do PREBUILT+=("${p}_kernel_imports" "${p}_kernel_fall
 # The program interface (c/programs/README.md), plus each kernel's block functions, which
 # the benchmarks count.
 kernel_exports() {
-    echo kat kat_case_count kat_case_name digest digest_size input_buffer input_capacity \
+    echo kat kat_case_count kat_case_name process input_buffer input_capacity \
         bench_neon bench_plain engine_features "$1_blocks" "plain_$1_blocks"
 }
 
@@ -139,10 +139,10 @@ build_native() {
         mapfile -t lib < <(library "$p")
         "${cc[@]}" -o "$o/${p}_kat" "${lib[@]}" "$C_DIR/programs/$p/kat.c"
         "${cc[@]}" -o "$o/${p}_bench" "${lib[@]}" "$C_DIR/programs/$p/bench.c"
-        "${cc[@]}" -o "$o/${p}_digest" "${lib[@]}" "$C_DIR/digest_main.c"
+        "${cc[@]}" -o "$o/${p}_process" "${lib[@]}" "$C_DIR/process_main.c"
     done
     "${cc[@]}" -o "$o/engine_vectors" "$C_DIR/generated/engine_vectors.c"
-    echo "native: $o/{$(IFS=,; echo "${PROGRAMS[*]}")}_{kat,bench,digest}, $o/engine_vectors (run with qemu-aarch64)"
+    echo "native: $o/{$(IFS=,; echo "${PROGRAMS[*]}")}_{kat,bench,process}, $o/engine_vectors (run with qemu-aarch64)"
 }
 
 toolchain() {

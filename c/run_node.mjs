@@ -8,9 +8,9 @@
 //   node run_node.mjs vectors MODULE.wasm [PROVIDER.wasm...]
 //     Print the engine_vectors() table (engine_vectors.c), one v128 per line
 //     as four hex lanes, the same format as the native build prints.
-//   node run_node.mjs digest MODULE.wasm [PROVIDER.wasm...] < RECORDS
+//   node run_node.mjs process MODULE.wasm [PROVIDER.wasm...] < RECORDS
 //     For each record `u32 length (little-endian), bytes` on stdin, print the
-//     module's digest() of the message as one line of hex (c/programs/README.md).
+//     module's process() output as one line of hex (c/programs/README.md).
 //   node run_node.mjs check-imports MODULE.wasm NAME...
 //     Exit 0 iff MODULE imports exactly the functions NAME... from
 //     "wasm_arm_neon" and nothing else.
@@ -67,20 +67,20 @@ async function vectors(path, providers) {
   return 0;
 }
 
-async function digest(path, providers) {
+async function processRecords(path, providers) {
   const x = await instantiate(path, providers);
   const input = readFileSync(0);
-  const size = x.digest_size();
   const lines = [];
   for (let at = 0; at + 4 <= input.length; ) {
     const len = input.readUInt32LE(at);
     at += 4;
-    if (at + len > input.length || len + 64 > x.input_capacity()) fail(`bad record of ${len} bytes`);
+    const half = x.input_capacity() >>> 1;
+    if (at + len > input.length || len + 64 > half) fail(`bad record of ${len} bytes`);
     const buf = x.input_buffer() >>> 0;
-    const out = buf + x.input_capacity() - 64;
+    const out = buf + half;
     new Uint8Array(x.memory.buffer).set(input.subarray(at, at + len), buf);
     at += len;
-    x.digest(buf, len, out);
+    const size = x.process(buf, len, out) >>> 0;
     const bytes = new Uint8Array(x.memory.buffer, out, size);
     lines.push(Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""));
   }
@@ -102,10 +102,10 @@ function checkImports(path, names) {
 }
 
 const [cmd, path, ...rest] = process.argv.slice(2);
-if (!path) fail("usage: run_node.mjs kat|vectors|digest MODULE.wasm [PROVIDER.wasm...] | check-imports MODULE.wasm NAME...");
+if (!path) fail("usage: run_node.mjs kat|vectors|process MODULE.wasm [PROVIDER.wasm...] | check-imports MODULE.wasm NAME...");
 // exitCode, not process.exit(): exiting at once would drop stdout still queued for a pipe.
 if (cmd === "kat") process.exitCode = await kat(path, rest);
-else if (cmd === "digest") process.exitCode = await digest(path, rest);
+else if (cmd === "process") process.exitCode = await processRecords(path, rest);
 else if (cmd === "vectors") process.exitCode = await vectors(path, rest);
 else if (cmd === "check-imports") process.exitCode = checkImports(path, rest);
 else fail(`unknown command ${cmd}`);

@@ -9,9 +9,57 @@
 #include <stdint.h>
 
 #define NVEC 256 /* inputs per intrinsic */
-#define NOPS 10
+#define NOPS 16
 
 #ifndef __wasm__
+static uint32x4_t __intrinsic_vaeseq_u8(uint32x4_t p0, uint32x4_t p1) {
+    uint32x4_t r;
+    __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\t.inst 0x4e284820\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1)
+            : "v0", "v1");
+    return r;
+}
+static uint32x4_t __intrinsic_vaesdq_u8(uint32x4_t p0, uint32x4_t p1) {
+    uint32x4_t r;
+    __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\t.inst 0x4e285820\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1)
+            : "v0", "v1");
+    return r;
+}
+static uint32x4_t __intrinsic_vaesmcq_u8(uint32x4_t p0) {
+    uint32x4_t r;
+    __asm__("mov v1.16b, %1.16b\n\t.inst 0x4e286820\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0)
+            : "v0", "v1");
+    return r;
+}
+static uint32x4_t __intrinsic_vaesimcq_u8(uint32x4_t p0) {
+    uint32x4_t r;
+    __asm__("mov v1.16b, %1.16b\n\t.inst 0x4e287820\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0)
+            : "v0", "v1");
+    return r;
+}
+static uint32x4_t __intrinsic_vmull_p64(uint32x4_t p0, uint32x4_t p1) {
+    uint32x4_t r;
+    __asm__("mov v1.16b, %1.16b\n\tmov v2.16b, %2.16b\n\t.inst 0x0ee2e020\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1)
+            : "v0", "v1", "v2");
+    return r;
+}
+static uint32x4_t __intrinsic_vmull_high_p64(uint32x4_t p0, uint32x4_t p1) {
+    uint32x4_t r;
+    __asm__("mov v1.16b, %1.16b\n\tmov v2.16b, %2.16b\n\t.inst 0x4ee2e020\n\tmov %0.16b, v0.16b"
+            : "=w"(r)
+            : "w"(p0), "w"(p1)
+            : "v0", "v1", "v2");
+    return r;
+}
 static uint32x4_t __intrinsic_vsha1cq_u32(uint32x4_t p0, uint32x4_t p1, uint32x4_t p2) {
     uint32x4_t r;
     __asm__("mov v0.16b, %1.16b\n\tmov v1.16b, %2.16b\n\tmov v2.16b, %3.16b\n\t.inst 0x5e020020\n\tmov %0.16b, v0.16b"
@@ -105,12 +153,18 @@ static uint32x4_t random_vec(uint32_t *x) {
     return vld1q_u32(w);
 }
 
-/* Fills out[] (intrinsic-major, spec order: vsha1cq_u32, vsha1pq_u32, vsha1mq_u32, vsha1h_u32, vsha1su0q_u32, vsha1su1q_u32, vsha256hq_u32, vsha256h2q_u32, vsha256su0q_u32, vsha256su1q_u32) and returns it. */
+/* Fills out[] (intrinsic-major, spec order: vaeseq_u8, vaesdq_u8, vaesmcq_u8, vaesimcq_u8, vmull_p64, vmull_high_p64, vsha1cq_u32, vsha1pq_u32, vsha1mq_u32, vsha1h_u32, vsha1su0q_u32, vsha1su1q_u32, vsha256hq_u32, vsha256h2q_u32, vsha256su0q_u32, vsha256su1q_u32) and returns it. */
 uint32_t *engine_vectors(void) {
     uint32_t x = 0x9E3779B9u;
     for (int i = 0; i < NVEC; i++) {
         uint32x4_t a = random_vec(&x), b = random_vec(&x), c = random_vec(&x);
         uint32x4_t r[NOPS] = {
+            __intrinsic_vaeseq_u8(a, b),
+            __intrinsic_vaesdq_u8(a, b),
+            __intrinsic_vaesmcq_u8(a),
+            __intrinsic_vaesimcq_u8(a),
+            __intrinsic_vmull_p64(a, b),
+            __intrinsic_vmull_high_p64(a, b),
             __intrinsic_vsha1cq_u32(a, b, c),
             __intrinsic_vsha1pq_u32(a, b, c),
             __intrinsic_vsha1mq_u32(a, b, c),

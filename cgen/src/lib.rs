@@ -289,6 +289,25 @@ fn c_intrinsic(h: &mut String, intr: &Intrinsic) -> Result<()> {
     Ok(())
 }
 
+/// The `wasm_simd128.h` function of a Wasm operator name: `i32x4.add` is `wasm_i32x4_add`,
+/// and the unsigned shifts are named by their lanes (`i64x2.shr_u` is `wasm_u64x2_shr`).
+fn simd_function(op: &str) -> String {
+    let (shape, name) = op.split_once('.').expect("operators are shape.name");
+    match name.strip_suffix("_u") {
+        Some(base) => format!("wasm_u{}_{base}", &shape[1..]),
+        None => format!("wasm_{shape}_{name}"),
+    }
+}
+
+/// The C type of one lane of a shape (`i64x2` lanes are `uint64_t`).
+fn lane_type(op: &str) -> &'static str {
+    match op.split_once('.').map(|(s, _)| s) {
+        Some("i8x16") => "uint8_t",
+        Some("i64x2") => "uint64_t",
+        _ => "uint32_t",
+    }
+}
+
 fn helper_def(h: &mut String, helper: &Helper) -> Result<()> {
     let proto = &helper.prototype;
     let p = &proto.params;
@@ -301,44 +320,78 @@ fn helper_def(h: &mut String, helper: &Helper) -> Result<()> {
         )
     };
     let is_vec = |i: usize| types.get(i).is_some_and(|t| t.is_vector());
-    let body = match &helper.wasm {
-        WasmOp::I32x4Add if p.len() == 2 && is_vec(0) && is_vec(1) && proto.ret.is_vector() => {
-            format!("return wasm_i32x4_add({}, {});", p[0].name, p[1].name)
-        }
-        WasmOp::I32x4Splat if types == [CType::U32] && proto.ret.is_vector() => {
-            format!("return wasm_u32x4_splat({});", p[0].name)
-        }
-        WasmOp::I32x4ExtractLane
-            if p.len() == 2
-                && is_vec(0)
-                && types[1] == CType::ConstInt
-                && proto.ret == CType::U32 =>
-        {
-            // The lane must be a constant expression, which a function
-            // parameter never is: a macro keeps it one.
-            writeln!(
-                h,
-                "/* {proto}
- * {}; a macro because the lane must be a constant expression. */
-#define {}({v}, {l}) ((uint32_t)wasm_u32x4_extract_lane(({v}), ({l})))
+    let is_const = |i: usize| types.get(i) == Some(&CType::ConstInt);
+    // Operands that must be constant expressions need a macro: a function parameter never is.
+    let macro_def = |h: &mut String, expr: String| -> Result<()> {
+        let names: Vec<&str> = p.iter().map(|q| q.name.as_str()).collect();
+        writeln!(
+            h,
+            "/* {proto}
+ * {}; a macro because an operand must be a constant expression. */
+#define {}({}) ({expr})
 ",
-                helper.wasm,
-                helper.name,
-                v = p[0].name,
-                l = p[1].name
-            )?;
-            return Ok(());
+            helper.wasm,
+            helper.name,
+            names.join(", ")
+        )?;
+        Ok(())
+    };
+    let body = match &helper.wasm {
+        WasmOp::Binary(op) if p.len() == 2 && is_vec(0) && is_vec(1) && proto.ret.is_vector() => {
+            format!("return {}({}, {});", simd_function(op), p[0].name, p[1].name)
+        }
+        WasmOp::Splat(op)
+            if p.len() == 1
+                && types[0].scalar_bits().is_some()
+                && lane_type(op) == types[0].c_name()
+                && proto.ret.is_vector() =>
+        {
+            format!("return {}({});", simd_function(op), p[0].name)
+        }
+        WasmOp::ExtractLane(op)
+            if p.len() == 2 && is_vec(0) && is_const(1) && lane_type(op) == proto.ret.c_name() =>
+        {
+            let expr = format!(
+                "({}){}(({}), ({}))",
+                proto.ret.c_name(),
+                simd_function(op),
+                p[0].name,
+                p[1].name
+            );
+            return macro_def(h, expr);
+        }
+        WasmOp::ShiftImm(op)
+            if p.len() == 2 && is_vec(0) && is_const(1) && proto.ret.is_vector() =>
+        {
+            let expr = format!("{}(({}), ({}))", simd_function(op), p[0].name, p[1].name);
+            return macro_def(h, expr);
+        }
+        WasmOp::ShuffleFrom
+            if p.len() == 3 && is_vec(0) && is_vec(1) && is_const(2) && proto.ret.is_vector() =>
+        {
+            let n = &p[2].name;
+            let lanes: Vec<String> = (0..16).map(|i| format!("({n}) + {i}")).collect();
+            let expr = format!(
+                "wasm_i8x16_shuffle(({}), ({}), {})",
+                p[0].name,
+                p[1].name,
+                lanes.join(", ")
+            );
+            return macro_def(h, expr);
         }
         WasmOp::V128Load
             if p.len() == 1
-                && matches!(types[0], CType::ConstPtrU32 | CType::ConstPtrU8)
+                && matches!(
+                    types[0],
+                    CType::ConstPtrU32 | CType::ConstPtrU8 | CType::ConstPtrU64
+                )
                 && proto.ret.is_vector() =>
         {
             format!("return wasm_v128_load({});", p[0].name)
         }
         WasmOp::V128Store
             if p.len() == 2
-                && matches!(types[0], CType::PtrU32 | CType::PtrU8)
+                && matches!(types[0], CType::PtrU32 | CType::PtrU8 | CType::PtrU64)
                 && is_vec(1)
                 && proto.ret == CType::Void =>
         {

@@ -131,25 +131,25 @@ fn imports_mode_kat_passes_with_the_fallback_module_as_engine() {
 }
 
 /// Random messages of random lengths: the native gcc build under qemu and the fallback build
-/// on Node give the independent reference digest.
+/// on Node give the independent reference's output.
 #[test]
-fn random_messages_match_the_reference_natively_and_on_node() {
+fn random_records_match_the_reference_natively_and_on_node() {
     let dir = built();
     require("qemu-aarch64", "qemu-user");
     for p in programs() {
-        let messages = support::random_messages(0x5eed_1000 + p.len() as u64);
+        let messages = support::random_records(0x5eed_1000 + p.len() as u64);
         let want: Vec<String> = messages
             .iter()
-            .map(|m| support::reference_digest(&p, m))
+            .map(|m| support::reference(&p, m))
             .collect();
         let input = dir.join(format!("{p}_messages.bin"));
         std::fs::write(&input, support::stdin_records(&messages)).unwrap();
         let native = run(Command::new("qemu-aarch64")
-            .arg(dir.join(format!("native/{p}_digest")))
+            .arg(dir.join(format!("native/{p}_process")))
             .stdin(std::fs::File::open(&input).unwrap()));
         let node_out = run(Command::new("node")
             .arg(c_dir().join("run_node.mjs"))
-            .arg("digest")
+            .arg("process")
             .arg(dir.join(format!("wasm/{p}_kernel_fallback.wasm")))
             .stdin(std::fs::File::open(&input).unwrap()));
         for (what, out) in [("native gcc", &native), ("fallback on Node", &node_out)] {

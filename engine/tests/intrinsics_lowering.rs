@@ -2,8 +2,8 @@
 //! every program of `c/programs/` (nothing here names a family):
 //! * each clang-built program kernel (`c/prebuilt/<program>_kernel_imports.wasm`) passes its
 //!   known answers on the x86-64 JIT (portable) and as AArch64 objects under qemu (portable,
-//!   native with and without lane-0 forwarding), and digests random messages of random
-//!   lengths exactly like an independent reference implementation;
+//!   native with and without lane-0 forwarding), and processes random input records exactly
+//!   like an independent reference implementation;
 //! * each native instruction matches `models::engine::engine_model` on random inputs under
 //!   qemu, as does the portable lowering on the JIT;
 //! * a function the native guards reject falls back to the portable lowering.
@@ -24,7 +24,7 @@ lowering::engine_hooks!();
 
 #[path = "../../tools/testsupport/programs.rs"]
 mod support;
-use support::{hex, random_messages, reference_digest, stdin_records};
+use support::{hex, random_records, reference, stdin_records};
 
 fn programs() -> Vec<String> {
     support::programs(&repo())
@@ -194,13 +194,13 @@ fn every_kernel_passes_its_kat_as_aarch64_objects_under_qemu() {
 }
 
 #[test]
-fn random_messages_match_the_reference_on_the_jit_and_as_native_objects() {
+fn random_records_match_the_reference_on_the_jit_and_as_native_objects() {
     require_aarch64_tools();
     for program in programs() {
-        let messages = random_messages(0x5eed_0000 + program.len() as u64);
+        let messages = random_records(0x5eed_0000 + program.len() as u64);
         let want: Vec<String> = messages
             .iter()
-            .map(|m| reference_digest(&program, m))
+            .map(|m| reference(&program, m))
             .collect();
         let wasm = kernel_wasm(&program);
 
@@ -209,16 +209,18 @@ fn random_messages_match_the_reference_on_the_jit_and_as_native_objects() {
         let hooks = LoweringHooks(&table);
         let mut inst = Instance::new(&wasm, &hooks).unwrap();
         let input = i32_result(inst.call("input_buffer", &[]).unwrap());
-        let size = i32_result(inst.call("digest_size", &[]).unwrap()) as usize;
-        let out = input + 4096;
+        let half = i32_result(inst.call("input_capacity", &[]).unwrap()) / 2;
+        let out = input + half;
         for (m, w) in messages.iter().zip(&want) {
             let at = input as usize;
             inst.memory_mut()[at..at + m.len()].copy_from_slice(m);
-            inst.call(
-                "digest",
-                &[Val::I32(input), Val::I32(m.len() as i32), Val::I32(out)],
-            )
-            .unwrap();
+            let size = i32_result(
+                inst.call(
+                    "process",
+                    &[Val::I32(input), Val::I32(m.len() as i32), Val::I32(out)],
+                )
+                .unwrap(),
+            ) as usize;
             let got = hex(&inst.memory()[out as usize..out as usize + size]);
             assert_eq!(&got, w, "{program} JIT (A), {} bytes", m.len());
         }
@@ -228,8 +230,8 @@ fn random_messages_match_the_reference_on_the_jit_and_as_native_objects() {
         assert!(art.fallbacks.is_empty(), "{program}: {:?}", art.fallbacks);
         let got = link_and_run(
             &art,
-            &tmp(&format!("digest-{program}")),
-            "driver_digest.c",
+            &tmp(&format!("process-{program}")),
+            "driver_process.c",
             Some(&stdin_records(&messages)),
         );
         let got: Vec<&str> = got.lines().collect();

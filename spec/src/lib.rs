@@ -329,25 +329,40 @@ impl Intrinsic {
     }
 }
 
-/// The Wasm operator a helper intrinsic compiles to.
+/// The Wasm operator a helper intrinsic compiles to. Operator names are Wasm's
+/// (`i32x4.add`, `v128.xor`, `i64x2.shr_u`, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WasmOp {
-    I32x4Add,
-    I32x4Splat,
-    I32x4ExtractLane,
+    /// Lane-wise or bitwise operation on two v128 values.
+    Binary(String),
+    /// A scalar in every lane.
+    Splat(String),
+    /// One lane, at a constant index.
+    ExtractLane(String),
+    /// Every lane shifted by a constant amount.
+    ShiftImm(String),
     V128Load,
     V128Store,
     I8x16Shuffle([u8; 16]),
+    /// Bytes `n .. n + 15` of the 32 bytes `a : b` for a constant `n` (ACLE's `vext`).
+    ShuffleFrom,
     /// Reinterpretation: no operator at all.
     Nop,
 }
 
+/// Operator names each helper kind accepts.
+pub const BINARY_OPS: &[&str] = &["i32x4.add", "i64x2.add", "v128.xor", "v128.or", "v128.and"];
+pub const SPLAT_OPS: &[&str] = &["i8x16.splat", "i32x4.splat", "i64x2.splat"];
+pub const EXTRACT_OPS: &[&str] = &["i32x4.extract_lane", "i64x2.extract_lane"];
+pub const SHIFT_OPS: &[&str] = &["i32x4.shl", "i32x4.shr_u", "i64x2.shl", "i64x2.shr_u"];
+
 impl fmt::Display for WasmOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WasmOp::I32x4Add => f.write_str("i32x4.add"),
-            WasmOp::I32x4Splat => f.write_str("i32x4.splat"),
-            WasmOp::I32x4ExtractLane => f.write_str("i32x4.extract_lane"),
+            WasmOp::Binary(op)
+            | WasmOp::Splat(op)
+            | WasmOp::ExtractLane(op)
+            | WasmOp::ShiftImm(op) => f.write_str(op),
             WasmOp::V128Load => f.write_str("v128.load"),
             WasmOp::V128Store => f.write_str("v128.store"),
             WasmOp::I8x16Shuffle(m) => {
@@ -357,6 +372,7 @@ impl fmt::Display for WasmOp {
                 }
                 Ok(())
             }
+            WasmOp::ShuffleFrom => f.write_str("i8x16.shuffle (bytes n..n+15 of a:b)"),
             WasmOp::Nop => f.write_str("nop"),
         }
     }

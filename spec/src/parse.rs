@@ -463,27 +463,36 @@ fn helper(loc: &Locator, spanned: &Spanned<RawHelper>) -> Result<Helper> {
 fn wasm_op(text: &str) -> std::result::Result<WasmOp, String> {
     let mut words = text.split_whitespace();
     let op = words.next().ok_or("empty operator")?;
-    let op = match op {
-        "i32x4.add" => WasmOp::I32x4Add,
-        "i32x4.splat" => WasmOp::I32x4Splat,
-        "i32x4.extract_lane" => WasmOp::I32x4ExtractLane,
-        "v128.load" => WasmOp::V128Load,
-        "v128.store" => WasmOp::V128Store,
-        "nop" => WasmOp::Nop,
-        "i8x16.shuffle" => {
-            let lanes: Vec<u8> = words
-                .by_ref()
-                .map(|w| {
-                    w.parse::<u8>()
-                        .map_err(|_| format!("bad shuffle lane `{w}`"))
-                })
-                .collect::<std::result::Result<_, _>>()?;
-            if lanes.len() != 16 || lanes.iter().any(|&l| l > 31) {
-                return Err("i8x16.shuffle needs 16 lane indices in 0..=31".into());
+    let named = |list: &[&str]| list.contains(&op).then(|| op.to_string());
+    let op = if let Some(o) = named(BINARY_OPS) {
+        WasmOp::Binary(o)
+    } else if let Some(o) = named(SPLAT_OPS) {
+        WasmOp::Splat(o)
+    } else if let Some(o) = named(EXTRACT_OPS) {
+        WasmOp::ExtractLane(o)
+    } else if let Some(o) = named(SHIFT_OPS) {
+        WasmOp::ShiftImm(o)
+    } else {
+        match op {
+            "v128.load" => WasmOp::V128Load,
+            "v128.store" => WasmOp::V128Store,
+            "nop" => WasmOp::Nop,
+            "i8x16.shuffle_from" => WasmOp::ShuffleFrom,
+            "i8x16.shuffle" => {
+                let lanes: Vec<u8> = words
+                    .by_ref()
+                    .map(|w| {
+                        w.parse::<u8>()
+                            .map_err(|_| format!("bad shuffle lane `{w}`"))
+                    })
+                    .collect::<std::result::Result<_, _>>()?;
+                if lanes.len() != 16 || lanes.iter().any(|&l| l > 31) {
+                    return Err("i8x16.shuffle needs 16 lane indices in 0..=31".into());
+                }
+                WasmOp::I8x16Shuffle(lanes.try_into().unwrap())
             }
-            WasmOp::I8x16Shuffle(lanes.try_into().unwrap())
+            other => return Err(format!("unsupported Wasm operator `{other}`")),
         }
-        other => return Err(format!("unsupported Wasm operator `{other}`")),
     };
     if words.next().is_some() {
         return Err(format!("unexpected immediates after `{op}`"));

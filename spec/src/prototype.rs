@@ -6,6 +6,7 @@ use std::fmt;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CType {
     Void,
+    U8,
     U32,
     U64,
     /// A 64-bit polynomial over GF(2) (`poly64_t`): a `uint64_t` to C.
@@ -21,11 +22,14 @@ pub enum CType {
     ConstPtrU32,
     PtrU8,
     ConstPtrU8,
+    PtrU64,
+    ConstPtrU64,
 }
 
 impl CType {
-    const NAMES: [(CType, &'static str); 14] = [
+    const NAMES: [(CType, &'static str); 17] = [
         (CType::Void, "void"),
+        (CType::U8, "uint8_t"),
         (CType::U32, "uint32_t"),
         (CType::U64, "uint64_t"),
         (CType::Poly64, "poly64_t"),
@@ -39,6 +43,8 @@ impl CType {
         (CType::ConstPtrU32, "const uint32_t *"),
         (CType::PtrU8, "uint8_t *"),
         (CType::ConstPtrU8, "const uint8_t *"),
+        (CType::PtrU64, "uint64_t *"),
+        (CType::ConstPtrU64, "const uint64_t *"),
     ];
 
     pub fn c_name(self) -> &'static str {
@@ -65,6 +71,7 @@ impl CType {
     /// An integer scalar a register view can hold, and its width.
     pub fn scalar_bits(self) -> Option<u32> {
         match self {
+            CType::U8 => Some(8),
             CType::U32 => Some(32),
             CType::U64 | CType::Poly64 => Some(64),
             _ => None,

@@ -1,5 +1,6 @@
-//! The programs of `c/programs/` as tests see them: their names, random messages, and an
-//! independent reference digest (RustCrypto) to check every build of them against.
+//! The programs of `c/programs/` as tests see them: their names, random input records, and an
+//! independent reference implementation of each program's `process` (RustCrypto) to check
+//! every build of them against.
 //!
 //! Plain module, included with `#[path = "../../tools/testsupport/programs.rs"] mod programs;`
 //! by the crates whose tests run the programs (they need `sha1` and `sha2` as dev-dependencies).
@@ -22,13 +23,13 @@ pub fn programs(repo: &Path) -> Vec<String> {
     names
 }
 
-/// The reference digest of `program`'s `digest` export, as hex.
-pub fn reference_digest(program: &str, msg: &[u8]) -> String {
+/// The reference output of `program`'s `process` on one input record, as hex.
+pub fn reference(program: &str, msg: &[u8]) -> String {
     use sha2::Digest as _;
     let bytes: Vec<u8> = match program {
         "sha1" => sha1::Sha1::digest(msg).to_vec(),
         "sha256" => sha2::Sha256::digest(msg).to_vec(),
-        other => panic!("no reference digest for program `{other}`: add one here"),
+        other => panic!("no reference for program `{other}`: add one here"),
     };
     hex(&bytes)
 }
@@ -37,9 +38,9 @@ pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// 48 messages: the padding edges (0, 55, 56, 64 bytes) and random lengths below 1000, with
-/// random bytes (xorshift64* from `seed`).
-pub fn random_messages(seed: u64) -> Vec<Vec<u8>> {
+/// 48 input records: the padding edges (0, 55, 56, 64 bytes) and random lengths below 1000,
+/// with random bytes (xorshift64* from `seed`).
+pub fn random_records(seed: u64) -> Vec<Vec<u8>> {
     let mut s = seed | 1;
     let mut next = move || {
         s ^= s >> 12;
@@ -61,7 +62,7 @@ pub fn random_messages(seed: u64) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The messages as the digest drivers read them on stdin: `u32 length (LE), bytes` each.
+/// The records as the `process` drivers read them on stdin: `u32 length (LE), bytes` each.
 pub fn stdin_records(messages: &[Vec<u8>]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for m in messages {
