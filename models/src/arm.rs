@@ -290,18 +290,7 @@ impl Reader<'_> {
     /// depending on nothing else. All 256 values of `b` are tried; every index must be a
     /// byte position inside the table, and the 256 results must be a known table.
     fn lookup(&mut self, e: &Sexp, table: &[u8], index: TermId) -> Result<TermId> {
-        let fresh = self.terms.var("arm.table.byte", 8);
-        let candidates: Vec<TermId> = self
-            .terms
-            .postorder(&[index])
-            .into_iter()
-            .filter(|&t| self.terms.width(&t) == 8 && self.terms.as_const(&t).is_none())
-            .collect();
-        for b in candidates {
-            let f = self.terms.substitute(index, b, fresh);
-            if self.terms.vars(&[f]) != vec![("arm.table.byte".to_string(), 8)] {
-                continue;
-            }
+        if let Some((b, f)) = self.terms.function_of_one_byte(index, "arm.table.byte") {
             let mut entries = [0u8; 256];
             for (v, entry) in entries.iter_mut().enumerate() {
                 let env = HashMap::from([("arm.table.byte".to_string(), Bits::from_u64(8, v as u64))]);

@@ -174,6 +174,14 @@ pub trait Domain {
         gf::table(self, t, x)
     }
 
+    /// The byte read at a symbolic address `addr` from a constant table in memory (`read(a)` is
+    /// the byte at address `a`, if constant), as a known table applied to the byte the
+    /// address is a function of. `None` when the domain cannot tell (concrete domains never
+    /// see symbolic addresses).
+    fn lookup(&mut self, _addr: &Self::V, _read: &mut dyn FnMut(u64) -> Option<u8>) -> Option<Self::V> {
+        None
+    }
+
     /// `t` applied to every byte of `v`.
     fn table_bytes(&mut self, t: Table, v: &Self::V) -> Self::V {
         let n = self.width(v) / 8;

@@ -135,6 +135,25 @@ impl Terms {
         map[&root]
     }
 
+    /// If `root` depends on its variables only through one byte-valued sub-term `x` (every
+    /// path from `root` to a variable passes through it), that `x` and `root` with `x`
+    /// replaced by the variable `var` (8 bits), the nearest such `x` to the variables first.
+    pub fn function_of_one_byte(&mut self, root: TermId, var: &str) -> Option<(TermId, TermId)> {
+        let z = self.var(var, 8);
+        let candidates: Vec<TermId> = self
+            .postorder(&[root])
+            .into_iter()
+            .filter(|&t| self.width(&t) == 8 && !matches!(self.node(t).op, Op::Const(_)))
+            .collect();
+        for x in candidates {
+            let f = self.substitute(root, x, z);
+            if self.vars(&[f]) == vec![(var.to_string(), 8)] {
+                return Some((x, f));
+            }
+        }
+        None
+    }
+
     /// Free variables reachable from `roots`, in first-seen order, with widths.
     pub fn vars(&self, roots: &[TermId]) -> Vec<(String, u32)> {
         let mut out = Vec::new();
@@ -261,5 +280,17 @@ impl Domain for Terms {
     }
     fn table(&mut self, t: Table, x: &TermId) -> TermId {
         self.mk(Op::Table(t), vec![*x])
+    }
+    fn lookup(&mut self, addr: &TermId, read: &mut dyn FnMut(u64) -> Option<u8>) -> Option<TermId> {
+        const VAR: &str = "lookup.byte";
+        let (x, f) = self.function_of_one_byte(*addr, VAR)?;
+        let mut entries = [0u8; 256];
+        for (v, e) in entries.iter_mut().enumerate() {
+            let env = HashMap::from([(VAR.to_string(), Bits::from_u64(8, v as u64))]);
+            let a = self.eval(&[f], &env).ok()?[0].to_u64();
+            *e = read(a)?;
+        }
+        let t = Table::identify(&entries)?;
+        Some(self.table(t, &x))
     }
 }

@@ -571,6 +571,12 @@ impl<D: Domain> Domain for Fold<'_, D> {
             FV::S(v) => self.d.as_const(v),
         }
     }
+    fn lookup(&mut self, addr: &Self::V, read: &mut dyn FnMut(u64) -> Option<u8>) -> Option<Self::V> {
+        match addr {
+            FV::K(_) => None,
+            FV::S(a) => self.d.lookup(a, read).map(FV::S),
+        }
+    }
     fn rotl(&mut self, v: &Self::V, n: u32) -> Self::V {
         match v {
             FV::K(b) => {
@@ -703,8 +709,46 @@ struct Label {
 
 /// Module state for one run: globals and linear memory, plus the caches and
 /// limits. Calls on the same instance share memory and globals.
+/// What a secret (input-dependent) value decided during a run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LeakKind {
+    /// A memory address.
+    Address,
+    /// A branch condition (which also bounds loops).
+    Branch,
+    /// Whether an operation traps (a divisor).
+    Trap,
+    /// The operand of an operator whose time depends on it (a dividend).
+    VariableTime,
+}
+
+impl fmt::Display for LeakKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LeakKind::Address => "memory address",
+            LeakKind::Branch => "branch condition",
+            LeakKind::Trap => "trap condition",
+            LeakKind::VariableTime => "variable-time operand",
+        })
+    }
+}
+
+/// An operator whose address, condition or trap depends on the inputs: not constant time.
+#[derive(Clone, Debug)]
+pub struct Leak<V> {
+    pub kind: LeakKind,
+    /// `function+offset (module offset ...)`.
+    pub location: String,
+    pub operator: String,
+    /// The input-dependent value (the address, the condition, the divisor).
+    pub value: V,
+}
+
 pub struct Instance<'m, D: Domain> {
     module: &'m WasmModule,
+    /// Every operator so far whose address, branch condition or trap condition was not a
+    /// constant, in execution order.
+    pub leaks: Vec<Leak<D::V>>,
     globals: Vec<FV<D::V>>,
     /// Bytes written so far; other bytes come from the data segments or are zero.
     memory: HashMap<u32, FV<D::V>>,
@@ -732,6 +776,7 @@ impl<'m, D: Domain> Instance<'m, D> {
     pub fn new(module: &'m WasmModule) -> Instance<'m, D> {
         Instance {
             module,
+            leaks: Vec::new(),
             globals: module.globals.iter().map(|g| FV::K(g.init)).collect(),
             memory: HashMap::new(),
             pages: module.memory.map_or(0, |m| m.initial_pages),
@@ -837,6 +882,64 @@ impl<'m, D: Domain> Instance<'m, D> {
             }
         }
         0
+    }
+
+    /// Whether a branch on `c` is taken. A symbolic condition is a leak, and the run
+    /// cannot follow both ways: it stops there.
+    fn decide(&mut self, f: &mut Fold<'_, D>, fr: &Frame<'_, 'm, D::V>, c: &FV<D::V>, op: &Operator<'_>) -> Result<bool> {
+        Ok(self.decide_index(f, fr, c, op)? != 0)
+    }
+
+    fn decide_index(
+        &mut self,
+        f: &mut Fold<'_, D>,
+        fr: &Frame<'_, 'm, D::V>,
+        c: &FV<D::V>,
+        op: &Operator<'_>,
+    ) -> Result<u32> {
+        if let Some(b) = f.as_const(c) {
+            return Ok(b.to_u64() as u32);
+        }
+        self.leaks.push(Leak {
+            kind: LeakKind::Branch,
+            location: fr.loc(self.module),
+            operator: op_name(op),
+            value: f.sym(c),
+        });
+        bail!(
+            "unsupported: branch on a symbolic condition at {}",
+            fr.loc(self.module)
+        )
+    }
+
+    /// Records a division whose divisor (whether it traps) or dividend (its time on most
+    /// cores) depends on the inputs. Evaluating it then fails as unsupported.
+    fn note_division(&mut self, f: &mut Fold<'_, D>, fr: &Frame<'_, 'm, D::V>, op: &Operator<'_>) {
+        if !matches!(int_binop(op), Some((_, IntOp::DivS | IntOp::DivU | IntOp::RemS | IntOp::RemU))) {
+            return;
+        }
+        let n = fr.stack.len();
+        let (a, b) = (&fr.stack[n - 2], &fr.stack[n - 1]);
+        let (kind, v) = if f.as_const(b).is_none() {
+            (LeakKind::Trap, b)
+        } else if f.as_const(a).is_none() {
+            (LeakKind::VariableTime, a)
+        } else {
+            return;
+        };
+        let value = f.sym(v);
+        self.leaks.push(Leak { kind, location: fr.loc(self.module), operator: op_name(op), value });
+    }
+
+    /// The byte at `a` if it is in bounds and a constant.
+    fn const_byte(&self, a: u64) -> Option<u8> {
+        self.bounds(a, 1).ok()?;
+        let a = a as u32;
+        match self.memory.get(&a) {
+            Some(FV::K(b)) => Some(b.to_u64() as u8),
+            Some(FV::S(_)) => None,
+            None => Some(self.initial_byte(a)),
+        }
     }
 
     fn read_bytes(&self, f: &mut Fold<'_, D>, addr: u32, len: u32) -> FV<D::V> {
@@ -1043,7 +1146,7 @@ impl<'m, D: Domain> Instance<'m, D> {
             }
             Operator::If { blockty } => {
                 let c = fr.pop();
-                let taken = fr.cond(f, &c, module)?;
+                let taken = self.decide(f, fr, &c, op)?;
                 let (np, nr) = self.block_arity(*blockty)?;
                 fr.labels.push(Label {
                     target: code.end[pc] + 1,
@@ -1066,19 +1169,13 @@ impl<'m, D: Domain> Instance<'m, D> {
             Operator::Br { relative_depth } => fr.branch(*relative_depth),
             Operator::BrIf { relative_depth } => {
                 let c = fr.pop();
-                if fr.cond(f, &c, module)? {
+                if self.decide(f, fr, &c, op)? {
                     fr.branch(*relative_depth);
                 }
             }
             Operator::BrTable { targets } => {
                 let i = fr.pop();
-                let i = f.as_const(&i).ok_or_else(|| {
-                    anyhow!(
-                        "unsupported: branch on a symbolic condition at {}",
-                        fr.loc(module)
-                    )
-                })?;
-                let i = i.to_u64() as u32;
+                let i = self.decide_index(f, fr, &i, op)?;
                 let depth = if i < targets.len() {
                     targets
                         .targets()
@@ -1162,6 +1259,7 @@ impl<'m, D: Domain> Instance<'m, D> {
                 if let Some(access) = mem_access(op) {
                     return self.memory_op(f, fr, op, access);
                 }
+                self.note_division(f, fr, op);
                 let done =
                     pure(f, op, &mut fr.stack).map_err(|e| anyhow!("{e} at {}", fr.loc(module)))?;
                 if !done {
@@ -1246,13 +1344,36 @@ impl<'m, D: Domain> Instance<'m, D> {
             None
         };
         let addr = fr.pop();
-        let base = f.as_const(&addr).ok_or_else(|| {
-            anyhow!(
+        let Some(base) = f.as_const(&addr) else {
+            let value = f.sym(&addr);
+            self.leaks.push(Leak {
+                kind: LeakKind::Address,
+                location: fr.loc(module),
+                operator: op_name(op),
+                value,
+            });
+            // A byte read from a constant table (an S-box array): the table applied to the
+            // byte the address is a function of, so its values can still be proved.
+            if !is_store && lane.is_none() && len == 1 {
+                let offset = f.lit(f.width(&addr), memarg.offset as u128);
+                let ea = f.add(&addr, &offset);
+                let mut read = |a: u64| self.const_byte(a);
+                if let Some(byte) = f.lookup(&ea, &mut read) {
+                    fr.stack.push(match op {
+                        Operator::I32Load8S { .. } => sext(f, &byte, 32),
+                        Operator::I64Load8S { .. } => sext(f, &byte, 64),
+                        Operator::I64Load8U { .. } => f.zext(&byte, 64),
+                        _ => f.zext(&byte, 32),
+                    });
+                    return Ok(());
+                }
+            }
+            bail!(
                 "unsupported: {} at a symbolic address at {}",
                 op_name(op),
                 fr.loc(module)
-            )
-        })?;
+            );
+        };
         let ea = base.to_u64() + memarg.offset;
         self.bounds(ea, len as u64).map_err(|e| {
             anyhow!(
@@ -1354,16 +1475,6 @@ impl<V: Clone> Frame<'_, '_, V> {
             module.func_name(self.idx),
             off - self.code.start
         )
-    }
-
-    fn cond<D: Domain<V = FV<V>>>(&self, f: &D, c: &FV<V>, module: &WasmModule) -> Result<bool> {
-        match f.as_const(c) {
-            Some(b) => Ok(!b.is_zero()),
-            None => bail!(
-                "unsupported: branch on a symbolic condition at {}",
-                self.loc(module)
-            ),
-        }
     }
 
     fn branch(&mut self, depth: u32) {
