@@ -38,7 +38,8 @@ mapfile -t INTRINSICS < <(grep -o 'WASM_ARM_NEON_IMPORT(__intrinsic_[a-z0-9_]*)'
 
 # Checked-in modules, described in c/prebuilt/README.md.
 PREBUILT=(wrappers_imports wrappers_fallback fallback_only
-          broken_sha1h_all_lanes wrappers_broken_sha1h broken_c_layer_hash_e_in_lane1)
+          broken_sha1h_all_lanes wrappers_broken_sha1h broken_c_layer_hash_e_in_lane1
+          broken_aes_table_fallback)
 for p in "${PROGRAMS[@]}"; do PREBUILT+=("${p}_kernel_imports" "${p}_kernel_fallback"); done
 
 # The program interface (c/programs/README.md), plus each kernel's block functions, which
@@ -103,7 +104,8 @@ build_wasm() {
     clang "${WASM_LDFLAGS[@]}" "${fx[@]}" "${fallback_objs[@]}" -o "$o/fallback_only.wasm"
 
     # The broken corpus (tests/broken/wasm): the original report's SHA1H fallback, alone and
-    # linked into the C layer in place of the correct one, and a wrong C layer.
+    # linked into the C layer in place of the correct one, a wrong C layer, and a correct but
+    # table-based (not constant-time) AESE fallback.
     clang "${WASM_CFLAGS[@]}" -c "$ROOT/tests/broken/wasm/sha1h_all_lanes.c" \
         -o "$obj/sha1h_all_lanes.o"
     clang "${WASM_CFLAGS[@]}" -DSHA1_FALLBACK_OMIT_SHA1H -c "$C_DIR/fallback/sha1_fallback.c" \
@@ -120,6 +122,11 @@ build_wasm() {
         -o "$obj/c_layer_hash_e_in_lane1.o"
     clang "${WASM_LDFLAGS[@]}" "$obj/c_layer_hash_e_in_lane1.o" \
         -o "$o/broken_c_layer_hash_e_in_lane1.wasm"
+    # Right values, wrong timing: AESE through a data-indexed S-box table.
+    clang "${WASM_CFLAGS[@]}" -c "$ROOT/tests/broken/wasm/aes_table_fallback.c" \
+        -o "$obj/aes_table_fallback.o"
+    clang "${WASM_LDFLAGS[@]}" -Wl,--export=__intrinsic_vaeseq_u8 "$obj/aes_table_fallback.o" \
+        -o "$o/broken_aes_table_fallback.wasm"
     # Test harness, not prebuilt: engine intrinsics on random inputs.
     clang "${WASM_LDFLAGS[@]}" -Wl,--export=engine_vectors -Wl,--export=engine_vectors_count \
         "$obj/engine_vectors.o" -o "$o/engine_vectors_imports.wasm"

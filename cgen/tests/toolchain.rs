@@ -86,7 +86,7 @@ fn assert_kat_output(program: &str, text: &str) {
         pass >= 8 && pass.is_multiple_of(2),
         "{program}: {pass} PASS lines\n{text}"
     );
-    for case in ["empty", "abc", "448-bit", "million-a"] {
+    for case in support::landmark_cases(program) {
         assert!(
             text.contains(&format!("PASS neon  {case}\n")),
             "{program}: {text}"
@@ -137,7 +137,7 @@ fn random_records_match_the_reference_natively_and_on_node() {
     let dir = built();
     require("qemu-aarch64", "qemu-user");
     for p in programs() {
-        let messages = support::random_records(0x5eed_1000 + p.len() as u64);
+        let messages = support::random_records(&p, 0x5eed_1000 + p.len() as u64);
         let want: Vec<String> = messages
             .iter()
             .map(|m| support::reference(&p, m))
@@ -159,18 +159,17 @@ fn random_records_match_the_reference_natively_and_on_node() {
     }
 }
 
-/// The engine intrinsics of the family a program is named after, plus the availability query.
+/// The engine intrinsics of the families a program uses, plus the availability query.
 fn engine_import_names(program: &str) -> Vec<String> {
-    let spec = spec::load_family(program).unwrap();
-    assert_eq!(
-        spec.import_module, "wasm_arm_neon",
-        "run_node.mjs assumes this module"
-    );
-    let mut names: Vec<String> = spec
-        .intrinsics
-        .iter()
-        .map(|i| i.engine.name.clone())
-        .collect();
+    let mut names = Vec::new();
+    for family in support::families(&cgen::workspace_root(), program) {
+        let spec = spec::load_family(&family).unwrap();
+        assert_eq!(
+            spec.import_module, "wasm_arm_neon",
+            "run_node.mjs assumes this module"
+        );
+        names.extend(spec.intrinsics.iter().map(|i| i.engine.name.clone()));
+    }
     names.push(cgen::IS_AVAILABLE_IMPORT.to_string());
     names
 }

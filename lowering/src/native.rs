@@ -94,6 +94,8 @@ pub enum Shape {
     Tied2,
     /// `Vd` written from `Vn` (e.g. SHA1H).
     Unary,
+    /// `Vd` written from `Vn` and `Vm` (e.g. PMULL).
+    Binary,
 }
 
 impl Shape {
@@ -106,6 +108,7 @@ impl Shape {
             (Some(ReadWrite), Some(Read), Some(Read)) => Some(Shape::Tied3),
             (Some(ReadWrite), Some(Read), None) => Some(Shape::Tied2),
             (Some(Write), Some(Read), None) => Some(Shape::Unary),
+            (Some(Write), Some(Read), Some(Read)) => Some(Shape::Binary),
             _ => None,
         }
     }
@@ -139,7 +142,7 @@ use PlaceholderField as P;
 /// Mask of the fixed bits of the three-register float encodings (everything but Rm/Rn/Rd).
 const MASK3: u32 = 0xffe0_fc00;
 
-static SHAPES: [ShapeRow; 3] = [
+static SHAPES: [ShapeRow; 4] = [
     ShapeRow {
         shape: Shape::Tied3,
         placeholder: "fma.f32x4 rn, rm, rd",
@@ -177,6 +180,16 @@ static SHAPES: [ShapeRow; 3] = [
         match_value: 0x6ea1_f800,
         same_register: &[],
         reads: &[acc(P::Rn, View::Full)],
+        writes: &[acc(P::Rd, View::Full)],
+    },
+    ShapeRow {
+        shape: Shape::Binary,
+        placeholder: "fadd.f32x4 rn, rm",
+        placeholder_asm: "fadd vd.4s, vn.4s, vm.4s",
+        match_mask: MASK3,
+        match_value: 0x4e20_d400,
+        same_register: &[],
+        reads: &[acc(P::Rn, View::Full), acc(P::Rm, View::Full)],
         writes: &[acc(P::Rd, View::Full)],
     },
 ];
@@ -449,6 +462,10 @@ fn emit_placeholder(
     let x = cast(pos, rn);
     Ok(match shape {
         Shape::Unary => pos.ins().sqrt(x),
+        Shape::Binary => {
+            let y = cast(pos, need(rm, "Rm")?);
+            pos.ins().fadd(x, y)
+        }
         Shape::Tied2 => {
             let z = cast(pos, need(rd, "Rd")?);
             let lane = pos.ins().extractlane(x, 0);
@@ -566,6 +583,7 @@ fn classify(func: &Function, inst: Inst) -> Option<Shape> {
     }
     match dfg.insts[inst].opcode() {
         Opcode::Sqrt => Some(Shape::Unary),
+        Opcode::Fadd => is_marked(func, args[1]).then_some(Shape::Binary),
         Opcode::Fma => {
             let (x, y, z) = (args[0], args[1], args[2]);
             if !is_marked(func, z) {

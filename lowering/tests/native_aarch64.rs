@@ -546,6 +546,7 @@ fn shape_patterns_are_exact_and_disjoint() {
     assert_eq!(Shape::of(Mnemonic::Sha1su1), Some(Shape::Tied2));
     assert_eq!(Shape::of(Mnemonic::Sha1h), Some(Shape::Unary));
     assert_eq!(Shape::of(Mnemonic::Sha1c), Some(Shape::Tied3));
+    assert_eq!(Shape::of(Mnemonic::Pmull), Some(Shape::Binary));
 }
 
 #[test]
@@ -556,6 +557,7 @@ fn reencoding_matches_gnu_as() {
         (Shape::Tied3, 0x4e23cc41), // fmla v1.4s, v2.4s, v3.4s
         (Shape::Tied2, 0x4f821041), // fmla v1.4s, v2.4s, v2.s[0]
         (Shape::Unary, 0x6ea1f841), // fsqrt v1.4s, v2.4s
+        (Shape::Binary, 0x4e23d441), // fadd v1.4s, v2.4s, v3.4s
     ];
     for m in Mnemonic::all() {
         let e = native_entry(m).unwrap();

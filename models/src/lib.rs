@@ -3,6 +3,7 @@
 //! or symbolically (SMT).
 
 pub mod aarch64;
+pub mod anf;
 pub mod acle;
 pub mod arm;
 pub mod bits;

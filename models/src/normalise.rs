@@ -252,7 +252,7 @@ impl<'a> Normaliser<'a> {
                     self.t.mk(Op::Bin(op), vec![a, b])
                 }
             }
-            BinOp::Shl | BinOp::Lshr => match self.constant_of(b) {
+            BinOp::Shl | BinOp::Lshr | BinOp::Ashr => match self.constant_of(b) {
                 Some(k) => self.shift_const(op, a, k),
                 None => self.t.mk(Op::Bin(op), vec![a, b]),
             },
@@ -283,6 +283,16 @@ impl<'a> Normaliser<'a> {
         };
         if amount == 0 {
             return x;
+        }
+        if op == BinOp::Ashr {
+            // Copies of the sign bit above the kept bits (all copies from w-1 on).
+            let amount = amount.min(w - 1);
+            let sign = self.extract(x, w - 1, w - 1);
+            let mut out = self.extract(x, w - 1, amount);
+            for _ in 0..amount {
+                out = self.concat(sign, out);
+            }
+            return out;
         }
         if amount >= w {
             return self.konst(Bits::zero(w));

@@ -135,6 +135,120 @@ impl Terms {
         map[&root]
     }
 
+    /// `root` with every extract pushed through concats, extracts, bitwise operators and
+    /// if-then-else down to where the bits are computed, so that a lane's value mentions only
+    /// the operations of that lane (no whole-vector node in between). Bit-for-bit the same
+    /// function; nothing is split finer than the extracts already are.
+    pub fn localise(&mut self, root: TermId) -> TermId {
+        let mut map: HashMap<TermId, TermId> = HashMap::new();
+        let mut narrowed: HashMap<(TermId, u32, u32), TermId> = HashMap::new();
+        for t in self.postorder(&[root]) {
+            let n = self.node(t).clone();
+            let args: Vec<TermId> = n.args.iter().map(|a| map[a]).collect();
+            let new = match n.op {
+                Op::Extract(hi, lo) => self.narrow(args[0], hi, lo, &mut narrowed),
+                _ if args == n.args => t,
+                op => self.mk(op, args),
+            };
+            map.insert(t, new);
+        }
+        map[&root]
+    }
+
+    /// Bits `hi..=lo` of `t`, built from the same bits of its operands where that is exact.
+    fn narrow(
+        &mut self,
+        t: TermId,
+        hi: u32,
+        lo: u32,
+        memo: &mut HashMap<(TermId, u32, u32), TermId>,
+    ) -> TermId {
+        let n = self.node(t).clone();
+        if lo == 0 && hi + 1 == n.width {
+            return t;
+        }
+        if let Some(&r) = memo.get(&(t, hi, lo)) {
+            return r;
+        }
+        // Operations are split no finer than bytes: a few bits of a byte are taken from that
+        // byte's own node, which stays the one place its value is computed.
+        let structural = matches!(n.op, Op::Const(_) | Op::Extract(..) | Op::Concat);
+        if !structural && n.width > 8 && hi / 8 == lo / 8 && hi - lo + 1 < 8 {
+            let byte = self.narrow(t, hi / 8 * 8 + 7, hi / 8 * 8, memo);
+            let r = self.mk(Op::Extract(hi % 8, lo % 8), vec![byte]);
+            memo.insert((t, hi, lo), r);
+            return r;
+        }
+        if !structural && n.width <= 8 {
+            return self.mk(Op::Extract(hi, lo), vec![t]);
+        }
+        let r = match n.op {
+            Op::Const(c) => self.mk(Op::Const(c.extract(hi, lo)), vec![]),
+            Op::Extract(_, inner_lo) => self.narrow(n.args[0], hi + inner_lo, lo + inner_lo, memo),
+            Op::Concat => {
+                let low_width = self.node(n.args[1]).width;
+                if hi < low_width {
+                    self.narrow(n.args[1], hi, lo, memo)
+                } else if lo >= low_width {
+                    self.narrow(n.args[0], hi - low_width, lo - low_width, memo)
+                } else {
+                    let high = self.narrow(n.args[0], hi - low_width, 0, memo);
+                    let low = self.narrow(n.args[1], low_width - 1, lo, memo);
+                    self.mk(Op::Concat, vec![high, low])
+                }
+            }
+            Op::Bin(op @ (BinOp::And | BinOp::Or | BinOp::Xor)) => {
+                let a = self.narrow(n.args[0], hi, lo, memo);
+                let b = self.narrow(n.args[1], hi, lo, memo);
+                self.mk(Op::Bin(op), vec![a, b])
+            }
+            Op::Not => {
+                let a = self.narrow(n.args[0], hi, lo, memo);
+                self.mk(Op::Not, vec![a])
+            }
+            // Shifts by constants move the range; bits shifted in are zeros.
+            Op::Bin(op @ (BinOp::Shl | BinOp::Lshr))
+                if matches!(self.node(n.args[1]).op, Op::Const(_)) =>
+            {
+                let Op::Const(k) = &self.node(n.args[1]).op else { unreachable!() };
+                let w = n.width;
+                let k = if k.ult(&Bits::from_u64(k.width(), w as u64)) { k.to_u64() as u32 } else { w };
+                // Source bits: [hi-k, lo-k] for a left shift, [hi+k, lo+k] for a right one,
+                // zeros wherever that falls outside 0..w.
+                let (src_hi, src_lo) = if op == BinOp::Shl {
+                    (hi as i64 - k as i64, lo as i64 - k as i64)
+                } else {
+                    (hi as i64 + k as i64, lo as i64 + k as i64)
+                };
+                let (in_hi, in_lo) = (src_hi.min(w as i64 - 1), src_lo.max(0));
+                if in_hi < in_lo {
+                    self.mk(Op::Const(Bits::zero(hi - lo + 1)), vec![])
+                } else {
+                    let mut r = self.narrow(n.args[0], in_hi as u32, in_lo as u32, memo);
+                    let zeros_below = (in_lo - src_lo) as u32;
+                    let zeros_above = (src_hi - in_hi) as u32;
+                    if zeros_below > 0 {
+                        let z = self.mk(Op::Const(Bits::zero(zeros_below)), vec![]);
+                        r = self.mk(Op::Concat, vec![r, z]);
+                    }
+                    if zeros_above > 0 {
+                        let z = self.mk(Op::Const(Bits::zero(zeros_above)), vec![]);
+                        r = self.mk(Op::Concat, vec![z, r]);
+                    }
+                    r
+                }
+            }
+            Op::Ite => {
+                let a = self.narrow(n.args[1], hi, lo, memo);
+                let b = self.narrow(n.args[2], hi, lo, memo);
+                self.mk(Op::Ite, vec![n.args[0], a, b])
+            }
+            _ => self.mk(Op::Extract(hi, lo), vec![t]),
+        };
+        memo.insert((t, hi, lo), r);
+        r
+    }
+
     /// If `root` depends on its variables only through one byte-valued sub-term `x` (every
     /// path from `root` to a variable passes through it), that `x` and `root` with `x`
     /// replaced by the variable `var` (8 bits), the nearest such `x` to the variables first.

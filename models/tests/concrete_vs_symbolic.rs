@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use models::aarch64::{execute, Inst, Mnemonic, RegFile};
 use models::engine::engine_model;
 use models::normalise::normalise;
-use models::{acle, Bits, Concrete, Terms};
+use models::{acle, BinOp, Bits, Concrete, Domain, Terms};
 use proptest::prelude::*;
 
 fn inst(m: Mnemonic) -> Inst {
@@ -49,6 +49,26 @@ proptest! {
             .collect();
         let got = t.eval(&[srf.v[0]], &env).unwrap();
         prop_assert_eq!(got[0], rf.v[0]);
+    }
+
+    /// Shifts by constants are rewritten into extracts and concats: the rewrite must keep
+    /// the value for every amount, in range or not, and for arithmetic shifts of either sign.
+    #[test]
+    fn normalised_constant_shifts_keep_their_value(
+        op in prop::sample::select(vec![BinOp::Shl, BinOp::Lshr, BinOp::Ashr]),
+        width in prop::sample::select(vec![8u32, 32, 64]),
+        amount in 0u64..70,
+        x: u64,
+    ) {
+        let mut t = Terms::new();
+        let var = t.var("x", width);
+        let k = t.constant(Bits::from_u64(width, amount % (1u64 << width.min(63))));
+        let shifted = t.binary(op, &var, &k);
+        let norm = normalise(&mut t, shifted);
+        let mask = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
+        let env = HashMap::from([("x".to_string(), Bits::from_u64(width, x & mask))]);
+        let got = t.eval(&[shifted, norm], &env).unwrap();
+        prop_assert_eq!(got[0], got[1]);
     }
 
     #[test]

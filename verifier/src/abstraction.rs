@@ -9,7 +9,7 @@
 //! XORs of table applications) is easy for a word-level solver or closes by normalisation,
 //! where the direct query is not.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use models::term::{Node, Op, TermId, Terms};
 use models::{BinOp, Bits, Bool3, Domain, Table};
@@ -40,6 +40,9 @@ pub struct Lemma {
     pub width: u32,
     /// Operations in a table lemma's formula (for its name; 0 for Bool3).
     pub size: usize,
+    /// A table lemma's byte function evaluated on all 256 inputs (empty for Bool3): the
+    /// lemma is proved by comparing them with the table, no solver needed.
+    pub values: Vec<u8>,
 }
 
 impl Lemma {
@@ -102,14 +105,19 @@ impl<'a> Abstractor<'a> {
         }
     }
 
-    fn leaves(&self, x: TermId, out: &mut Vec<TermId>) {
+    /// The non-bitwise sub-terms a bitwise formula combines, or false once there are more
+    /// than `limit` of them (the walk then stops: a large XOR network is no 3-input
+    /// function, and walking it as a tree would take exponential time).
+    fn leaves(&self, x: TermId, out: &mut Vec<TermId>, seen: &mut HashSet<TermId>, limit: usize) -> bool {
+        if !seen.insert(x) {
+            return true;
+        }
         let n = self.t.node(x);
         if is_bitwise(n) {
-            for &a in &n.args {
-                self.leaves(a, out);
-            }
-        } else if !out.contains(&x) {
+            n.args.iter().all(|&a| self.leaves(a, out, seen, limit))
+        } else {
             out.push(x);
+            out.len() <= limit
         }
     }
 
@@ -163,8 +171,7 @@ impl<'a> Abstractor<'a> {
             return None;
         }
         let mut leaves = Vec::new();
-        self.leaves(x, &mut leaves);
-        if leaves.len() != 3
+        if !self.leaves(x, &mut leaves, &mut HashSet::new(), 3) || leaves.len() != 3
             || leaves
                 .iter()
                 .any(|&l| matches!(self.t.node(l).op, Op::Const(_)))
@@ -200,6 +207,7 @@ impl<'a> Abstractor<'a> {
                 formula,
                 width: self.t.node(root).width,
                 size: 0,
+                values: vec![],
             };
             self.lemmas.insert(lemma.id(), lemma);
             let args: Vec<TermId> = args.iter().map(|&a| self.run(a)).collect();
@@ -220,7 +228,7 @@ impl<'a> Abstractor<'a> {
 
 /// Byte sub-terms larger than this are not tried as table formulas (their cones are whole
 /// rounds, never one byte's function).
-const MAX_BYTE_CONE: usize = 4000;
+const MAX_BYTE_CONE: usize = 20_000;
 
 /// Replaces byte-valued sub-terms that compute a known table of one byte by that table:
 /// for an 8-bit node `o`, every 8-bit node `x` that lies on all paths from `o` to the
@@ -230,7 +238,8 @@ const MAX_BYTE_CONE: usize = 4000;
 /// solver, independently of this enumeration).
 pub struct ByteAbstractor<'a> {
     t: &'a mut Terms,
-    memo: HashMap<TermId, TermId>,
+    /// Recognition results by node: the table and its argument, or None.
+    recognised: HashMap<TermId, Recognition>,
     pub lemmas: BTreeMap<String, Lemma>,
 }
 
@@ -241,27 +250,91 @@ impl<'a> ByteAbstractor<'a> {
     pub fn new(t: &'a mut Terms) -> Self {
         ByteAbstractor {
             t,
-            memo: HashMap::new(),
+            recognised: HashMap::new(),
             lemmas: BTreeMap::new(),
         }
     }
 
+    /// `root` with each largest byte-valued sub-term that is a known table of one byte
+    /// replaced by that table applied to the byte. Lanes are localised first, so that a
+    /// byte's cone is that byte's computation rather than the whole vector's.
     pub fn run(&mut self, root: TermId) -> TermId {
-        for id in self.t.postorder(&[root]) {
-            if self.memo.contains_key(&id) {
+        let original = root;
+        let root = self.bytes_of(root);
+        let order = self.t.postorder(&[root]); // children first
+        // Parents before children: a node is tried only if some path from the root reaches
+        // it without passing through a recognised node (largest functions win).
+        let mut needed: HashSet<TermId> = HashSet::from([root]);
+        let mut not_tried: HashSet<TermId> = HashSet::new();
+        let mut any = false;
+        for &id in order.iter().rev() {
+            if !needed.contains(&id) {
                 continue;
             }
-            let n = self.t.node(id).clone();
-            let args: Vec<TermId> = n.args.iter().map(|a| self.memo[a]).collect();
-            let rebuilt = if args == n.args {
-                id
-            } else {
-                self.t.mk(n.op.clone(), args)
+            if not_tried.contains(&id) {
+                needed.extend(self.t.node(id).args.iter().copied());
+                continue;
+            }
+            let hit = match self.recognised.get(&id) {
+                Some(r) => *r,
+                None => {
+                    let r = self.recognise(id);
+                    self.recognised.insert(id, r);
+                    r
+                }
             };
-            let out = self.recognise(rebuilt).unwrap_or(rebuilt);
-            self.memo.insert(id, out);
+            match hit {
+                Recognition::Known(_, x) => {
+                    any = true;
+                    needed.insert(x);
+                }
+                Recognition::Unknown(x) => {
+                    let below: HashSet<TermId> = self.t.postorder(&[x]).into_iter().collect();
+                    not_tried.extend(self.t.postorder(&[id]).into_iter().filter(|n| !below.contains(n)));
+                    needed.extend(self.t.node(id).args.iter().copied());
+                }
+                Recognition::No => needed.extend(self.t.node(id).args.iter().copied()),
+            }
         }
-        self.memo[&root]
+        if !any {
+            return original;
+        }
+        let mut map: HashMap<TermId, TermId> = HashMap::new();
+        for id in order {
+            if !needed.contains(&id) {
+                continue;
+            }
+            let new = if let Some(Recognition::Known(table, x)) = self.recognised.get(&id) {
+                let (table, x) = (*table, map[x]);
+                self.t.table(table, &x)
+            } else {
+                let n = self.t.node(id).clone();
+                let args: Vec<TermId> = n.args.iter().map(|a| map[a]).collect();
+                if args == n.args {
+                    id
+                } else {
+                    self.t.mk(n.op, args)
+                }
+            };
+            map.insert(id, new);
+        }
+        map[&root]
+    }
+
+    /// A value as the concatenation of its bytes, each localised to its own computation
+    /// (a 128-bit XOR of byte-wise results becomes 16 byte XORs).
+    fn bytes_of(&mut self, root: TermId) -> TermId {
+        let w = self.t.node(root).width;
+        let root = self.t.localise(root);
+        if w <= 8 || w % 8 != 0 {
+            return root;
+        }
+        let mut out = self.t.extract(&root, 7, 0);
+        for i in 1..w / 8 {
+            let b = self.t.extract(&root, 8 * i + 7, 8 * i);
+            out = self.t.concat(&b, &out);
+        }
+        self.t.localise(out)
     }
 
     /// Nodes on every path from `o` to a variable, nearest to `o` first (excluding `o`).
@@ -334,13 +407,17 @@ impl<'a> ByteAbstractor<'a> {
         Some(chain)
     }
 
-    fn recognise(&mut self, o: TermId) -> Option<TermId> {
+    fn recognise(&mut self, o: TermId) -> Recognition {
         let node = self.t.node(o);
         if node.width != 8 || matches!(node.op, Op::Var(_) | Op::Const(_) | Op::Table(_) | Op::Extract(..)) {
-            return None;
+            return Recognition::No;
         }
         let z = self.t.var(BYTE_VAR, 8);
-        for x in self.cuts(o)? {
+        let Some(cuts) = self.cuts(o) else {
+            return Recognition::No;
+        };
+        let mut unknown = None;
+        for x in cuts {
             if self.t.node(x).width != 8 {
                 continue;
             }
@@ -351,9 +428,13 @@ impl<'a> ByteAbstractor<'a> {
             let mut entries = [0u8; 256];
             for (v, e) in entries.iter_mut().enumerate() {
                 let env = HashMap::from([(BYTE_VAR.to_string(), Bits::from_u64(8, v as u64))]);
-                *e = self.t.eval(&[f], &env).ok()?[0].to_u64() as u8;
+                match self.t.eval(&[f], &env) {
+                    Ok(r) => *e = r[0].to_u64() as u8,
+                    Err(_) => return Recognition::No,
+                }
             }
             let Some(table) = Table::identify(&entries) else {
+                unknown = Some(x);
                 continue;
             };
             let formula = crate::smtlib::byte_function(self.t, f, BYTE_VAR);
@@ -362,10 +443,25 @@ impl<'a> ByteAbstractor<'a> {
                 size: self.t.postorder(&[f]).len(),
                 formula,
                 width: 8,
+                values: entries.to_vec(),
             };
             self.lemmas.insert(lemma.id(), lemma);
-            return Some(self.t.table(table, &x));
+            return Recognition::Known(table, x);
         }
-        None
+        match unknown {
+            Some(x) => Recognition::Unknown(x),
+            None => Recognition::No,
+        }
     }
+}
+
+/// What a byte-valued node is as a function of one byte.
+#[derive(Copy, Clone)]
+enum Recognition {
+    /// A known table of the byte `x`.
+    Known(Table, TermId),
+    /// A function of the byte `x` that is no known table: the nodes between it and `x`
+    /// are functions of `x` too, and are not tried again.
+    Unknown(TermId),
+    No,
 }

@@ -11,7 +11,9 @@ use models::aarch64::{execute, Inst, Mnemonic, RegFile};
 use models::acle::{self, decode_for};
 use models::engine::engine_model;
 use models::mutation::{run_mutated, Mutation};
-use models::wasm::{check_signature, run_export, EngineImports, NoImports, ValType, WasmModule};
+use models::wasm::{
+    check_signature, run_export, EngineImports, Instance, Leak, NoImports, ValType, WasmModule,
+};
 use models::{Bits, Domain};
 use serde::{Deserialize, Serialize};
 use spec::{CType, Intrinsic, Spec};
@@ -205,7 +207,8 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
             left: Layer::Wasm | Layer::Clif,
             right: Layer::Engine,
         }
-        | Kind::Forwarding { .. } => engine_params(),
+        | Kind::Forwarding { .. }
+        | Kind::ConstantTime => engine_params(),
         Kind::Refines {
             left: Layer::Native,
             right: Layer::Engine,
@@ -218,6 +221,38 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
         }
         Kind::Effects => vec![],
         Kind::Refines { left, right } => bail!("no obligation between layers {left} and {right}"),
+    })
+}
+
+/// One run of an intrinsic's fallback export, with what its inputs decided along the way.
+pub struct FallbackRun<V> {
+    /// The result, or why the run stopped (a trap, or a branch it could not follow).
+    pub result: Result<Vec<V>>,
+    /// Addresses, branch conditions and trap conditions that were not constants, in order.
+    pub leaks: Vec<Leak<V>>,
+}
+
+/// Run the fallback of `intr` on the engine params. Errs only when the module cannot be
+/// run at all (unreadable, export missing or of the wrong type).
+pub fn run_fallback<D: Domain>(
+    d: &mut D,
+    ctx: &Ctx,
+    intr: &Intrinsic,
+    params: &[D::V],
+) -> Result<FallbackRun<D::V>> {
+    let module = ctx.wasm.fallback.get()?;
+    let name = &intr.engine.name;
+    let path = ctx.wasm.fallback.path.display();
+    let v128s = vec![ValType::V128; params.len()];
+    check_signature(module, name, &v128s, &[ValType::V128])
+        .with_context(|| format!("fallback module {path}"))?;
+    let mut instance = Instance::new(module);
+    let result = instance
+        .call_export(d, name, params, &mut NoImports)
+        .with_context(|| format!("running {name} of {path}"));
+    Ok(FallbackRun {
+        result,
+        leaks: instance.leaks,
     })
 }
 
@@ -239,7 +274,7 @@ fn c_layer<D: Domain>(
     Ok((args, c))
 }
 
-fn engine_param_values<D: Domain>(
+pub fn engine_param_values<D: Domain>(
     intr: &Intrinsic,
     env: &HashMap<String, D::V>,
 ) -> Result<Vec<D::V>> {
@@ -431,14 +466,8 @@ pub fn build<D: Domain>(
             right: Layer::Engine,
         } => {
             let params = engine_param_values::<D>(intr, env)?;
-            let module = ctx.wasm.fallback.get()?;
             let name = &intr.engine.name;
-            let v128s = vec![ValType::V128; params.len()];
-            check_signature(module, name, &v128s, &[ValType::V128])
-                .with_context(|| format!("fallback module {}", ctx.wasm.fallback.path.display()))?;
-            let out = run_export(d, module, name, &params, &mut NoImports).with_context(|| {
-                format!("running {name} of {}", ctx.wasm.fallback.path.display())
-            })?;
+            let out = run_fallback(d, ctx, intr, &params)?.result?;
             let e = engine_layer(d, ctx, intr, &params)?;
             Ok(Sides {
                 left: vec![label(format!("fallback {name} result"), out[0].clone())],
@@ -524,6 +553,9 @@ pub fn build<D: Domain>(
             })
         }
         Kind::Effects => bail!("register effects are a table check, not a value comparison"),
+        Kind::ConstantTime => {
+            bail!("constant time compares what two runs of the fallback leak, not layer values")
+        }
         Kind::Lanes { param } => {
             let p = &intr.engine.params[param];
             let name = &intr.arguments[p.from].name;

@@ -45,6 +45,9 @@ pub struct Options {
 pub enum Method {
     /// Both sides normalise to the same term.
     Syntactic,
+    /// Every bit of both sides has the same algebraic normal form (XOR of ANDs of input
+    /// bits), which is unique for each Boolean function.
+    AlgebraicNormalForm,
     /// Both sides normalise to the same term once sub-terms are replaced by the shared
     /// functions the listed lemmas prove them equal to.
     NormalFormWithLemmas,
@@ -56,17 +59,25 @@ pub enum Method {
     LaneFact,
     /// A finite table checked exhaustively.
     Table,
+    /// A byte function's values on all 256 inputs compared with its table.
+    Enumeration,
+    /// Symbolic execution of the compiled fallback met no input-dependent address,
+    /// branch or trap condition.
+    SymbolicExecution,
 }
 
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Method::Syntactic => "syntactic",
+            Method::AlgebraicNormalForm => "algebraic normal form",
             Method::NormalFormWithLemmas => "normal form, compositional",
             Method::Abstracted => "smt, compositional",
             Method::Direct => "smt",
             Method::LaneFact => "smt + witnesses",
             Method::Table => "table check",
+            Method::Enumeration => "enumeration of 256 inputs",
+            Method::SymbolicExecution => "symbolic execution",
         })
     }
 }
@@ -352,6 +363,9 @@ fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equalit
     if opts.fast_path && same_normal_form(&mut p.terms, nl, nr) {
         return Ok(Equality::Equal(Method::Syntactic, vec![]));
     }
+    if opts.fast_path && models::anf::same_function(&p.terms, nl, nr) == Some(true) {
+        return Ok(Equality::Equal(Method::AlgebraicNormalForm, vec![]));
+    }
     if opts.probe {
         if let Some(env) = p.find_by_probing(seed_of(ob_id))? {
             return Ok(Equality::Differ(env, "probe".into()));
@@ -409,6 +423,9 @@ fn check_obligation(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<(Verdi
             },
         );
     }
+    if ob.kind == Kind::ConstantTime {
+        return Ok((check_constant_time(ctx, ob, opts)?, vec![]));
+    }
     let mut p = prepare(ctx, ob, None)?;
     let (verdict, lemmas) = match decide_equal(&mut p, &ob.id, opts)? {
         Equality::Equal(m, lemmas) => (Verdict::Proved(m), lemmas),
@@ -455,10 +472,193 @@ fn check_obligation(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<(Verdi
     Ok((verdict, lemmas))
 }
 
+/// Inputs of a constant-time counterexample: the first run's under their own names, the
+/// second run's prefixed.
+const SECOND_RUN: &str = "run2.";
+
+/// A leak's value on two runs, given one environment holding both runs' inputs.
+fn leak_values(
+    terms: &Terms,
+    value: TermId,
+    inputs: &[(String, u32)],
+    both: &HashMap<String, Bits>,
+) -> Result<(Bits, Bits)> {
+    let run = |prefix: &str| -> Result<Bits> {
+        let env: HashMap<String, Bits> = inputs
+            .iter()
+            .map(|(n, w)| {
+                let v = both.get(&format!("{prefix}{n}")).cloned().unwrap_or(Bits::zero(*w));
+                (n.clone(), v)
+            })
+            .collect();
+        Ok(terms.eval(&[value], &env).map_err(|e| anyhow!(e))?.remove(0))
+    };
+    Ok((run("")?, run(SECOND_RUN)?))
+}
+
+/// `ct(fallback)`: run the compiled fallback on symbolic inputs. The interpreter records
+/// every address, branch condition and trap condition that is not a constant term; each is
+/// a violation unless it provably takes one value for all inputs. A violation is shown as
+/// two inputs on which it differs.
+fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Verdict> {
+    let intr = ctx.intrinsic(&ob.intrinsic)?;
+    let inputs: Vec<(String, u32)> = build::inputs(ctx, ob, &[])?
+        .into_iter()
+        .map(|i| (i.name, i.width))
+        .collect();
+    let mut terms = Terms::new();
+    let env: HashMap<String, TermId> =
+        inputs.iter().map(|(n, w)| (n.clone(), terms.var(n, *w))).collect();
+    let params = build::engine_param_values::<Terms>(intr, &env)?;
+    let run = build::run_fallback(&mut terms, ctx, intr, &params)?;
+    let probes = counterexample::probe_inputs(&inputs, seed_of(&ob.id), 48);
+    for (k, leak) in run.leaks.iter().enumerate() {
+        let normal = normalise(&mut terms, leak.value);
+        if terms.as_const(&normal).is_some() {
+            continue;
+        }
+        // Two runs that disagree: by probing, else from the solver.
+        let first = terms.eval(&[leak.value], &probes[0]).map_err(|e| anyhow!(e))?.remove(0);
+        let mut second = None;
+        for env in &probes[1..] {
+            if terms.eval(&[leak.value], env).map_err(|e| anyhow!(e))?[0] != first {
+                second = Some((env.clone(), "probe".to_string()));
+                break;
+            }
+        }
+        if second.is_none() {
+            let c = terms.constant(first.clone());
+            let comment = format!(
+                "{}: {} of {} at {}\nunsat = it is the same for all inputs",
+                ob.id, leak.kind, leak.operator, leak.location
+            );
+            let q = smtlib::inequivalence(&terms, leak.value, c, false, &comment);
+            write_query(opts, &ob.id, &format!(".leak{k}"), &q)?;
+            match solver::solve(opts.solver, &q, opts.timeout_ms)? {
+                Answer::Unsat => continue,
+                Answer::Sat(model) => {
+                    let env: HashMap<String, Bits> = inputs
+                        .iter()
+                        .map(|(n, w)| (n.clone(), model.get(n).cloned().unwrap_or(Bits::zero(*w))))
+                        .collect();
+                    if terms.eval(&[leak.value], &env).map_err(|e| anyhow!(e))?[0] == first {
+                        return Ok(Verdict::Unknown(format!(
+                            "{} reported a model for the {} at {} that does not reproduce",
+                            opts.solver.name(),
+                            leak.kind,
+                            leak.location
+                        )));
+                    }
+                    second = Some((env, opts.solver.name().to_string()));
+                }
+                Answer::Unknown(r) => {
+                    return Ok(Verdict::Unknown(format!(
+                        "whether the {} at {} depends on the inputs: {r}",
+                        leak.kind, leak.location
+                    )))
+                }
+            }
+        }
+        let (env2, found_by) = second.expect("set above or returned");
+        let mut both = probes[0].clone();
+        for (n, v) in env2 {
+            both.insert(format!("{SECOND_RUN}{n}"), v);
+        }
+        let all_inputs: Vec<(String, u32)> = inputs
+            .iter()
+            .cloned()
+            .chain(inputs.iter().map(|(n, w)| (format!("{SECOND_RUN}{n}"), *w)))
+            .collect();
+        let both = counterexample::minimise(&all_inputs, both, &mut |e| {
+            leak_values(&terms, leak.value, &inputs, e).is_ok_and(|(a, b)| a != b)
+        });
+        let (a, b) = leak_values(&terms, leak.value, &inputs, &both)?;
+        let what = format!("{} of {} at {}", leak.kind, leak.operator, leak.location);
+        return Ok(Verdict::Counterexample(Box::new(Counterexample {
+            schema: SCHEMA.into(),
+            family: ctx.spec.family.clone(),
+            obligation: ob.id.clone(),
+            intrinsic: ob.intrinsic.clone(),
+            kind: ob.kind_name().into(),
+            left: Layer::Wasm,
+            right: Layer::Wasm,
+            statement: ob.statement(ctx.spec),
+            variant: ctx.variant.map(|v| VariantRef {
+                path: v.path.display().to_string(),
+                description: v.description.clone(),
+            }),
+            found_by,
+            inputs: all_inputs
+                .iter()
+                .map(|(n, _)| Value::new(n.clone(), &both[n]))
+                .collect(),
+            left_values: vec![Value::new(format!("{what}, run 1"), &a)],
+            right_values: vec![Value::new(format!("{what}, run 2"), &b)],
+            differing_lanes: differing_lanes(&a, &b),
+            note: Some(format!(
+                "the {} of `{}` at {} depends on the inputs: run 1 and run 2 ({SECOND_RUN}* inputs) give different values",
+                leak.kind, leak.operator, leak.location
+            )),
+        })));
+    }
+    Ok(match run.result {
+        Ok(_) => Verdict::Proved(Method::SymbolicExecution),
+        // Only constant conditions were recorded, so the run stopped for another reason.
+        Err(e) if run.leaks.is_empty() => Verdict::Error(format!("{e:#}")),
+        Err(e) => Verdict::Unknown(format!(
+            "the run stopped at a condition that is constant but did not fold: {e:#}"
+        )),
+    })
+}
+
+/// Replay a constant-time counterexample: the first recorded leak whose values differ on
+/// the two runs' inputs, as (description, run 1, run 2), or None.
+pub fn replay_constant_time(
+    ctx: &Ctx,
+    ob: &Obligation,
+    both: &HashMap<String, Bits>,
+) -> Result<Option<(String, Bits, Bits)>> {
+    let intr = ctx.intrinsic(&ob.intrinsic)?;
+    let inputs: Vec<(String, u32)> = build::inputs(ctx, ob, &[])?
+        .into_iter()
+        .map(|i| (i.name, i.width))
+        .collect();
+    let mut terms = Terms::new();
+    let env: HashMap<String, TermId> =
+        inputs.iter().map(|(n, w)| (n.clone(), terms.var(n, *w))).collect();
+    let params = build::engine_param_values::<Terms>(intr, &env)?;
+    let run = build::run_fallback(&mut terms, ctx, intr, &params)?;
+    for leak in &run.leaks {
+        let (a, b) = leak_values(&terms, leak.value, &inputs, both)?;
+        if a != b {
+            let what = format!("{} of {} at {}", leak.kind, leak.operator, leak.location);
+            return Ok(Some((what, a, b)));
+        }
+    }
+    Ok(None)
+}
+
 fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
     let q = smtlib::lemma_query(lemma);
     write_query(opts, &lemma.id(), "", &q)?;
-    Ok(match solver::solve(opts.solver, &q, opts.timeout_ms)? {
+    // A table of one byte: all 256 inputs, evaluated, against the table.
+    let mut found_by = opts.solver.name().to_string();
+    let answer = match lemma.function {
+        Function::Table(table) if lemma.values.len() == 256 => {
+            match (0..=255u8).find(|&v| lemma.values[v as usize] != table.apply(v)) {
+                None => return Ok(Verdict::Proved(Method::Enumeration)),
+                Some(v) => Answer::Sat({
+                    found_by = "enumeration".into();
+                    HashMap::from([(
+                    crate::abstraction::BYTE_VAR.to_string(),
+                    Bits::from_u64(8, v as u64),
+                )])
+                }),
+            }
+        }
+        _ => solver::solve(opts.solver, &q, opts.timeout_ms)?,
+    };
+    Ok(match answer {
         Answer::Unsat => Verdict::Proved(Method::Direct),
         Answer::Unknown(r) => Verdict::Unknown(r),
         Answer::Sat(env) => Verdict::Counterexample(Box::new(Counterexample {
@@ -480,7 +680,7 @@ fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
                 ),
             },
             variant: None,
-            found_by: opts.solver.name().into(),
+            found_by,
             inputs: q
                 .inputs
                 .iter()
@@ -692,6 +892,7 @@ mod tests {
             formula: "(bvxor (bvand x y) z)".into(),
             width: 32,
             size: 0,
+            values: vec![],
         };
         assert!(matches!(
             check_lemma(&wrong, &opts()).unwrap(),
@@ -702,6 +903,7 @@ mod tests {
             formula: "(bvxor z (bvand x (bvxor y z)))".into(),
             width: 32,
             size: 0,
+            values: vec![],
         };
         assert!(matches!(
             check_lemma(&right, &opts()).unwrap(),

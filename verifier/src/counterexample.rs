@@ -124,6 +124,7 @@ impl Counterexample {
         let banner = match self.kind.as_str() {
             "lane-fact" => "ERROR: a lane the spec says is unobserved changes the result",
             "lemma" => "ERROR: boolean-function lemma does not hold",
+            "constant-time" => "ERROR: the fallback is not constant time",
             _ => "ERROR: value mismatch between layers",
         };
         let _ = writeln!(s, "{banner}");
@@ -154,11 +155,13 @@ impl Counterexample {
         for v in &self.inputs {
             line(&mut s, &v.name, v);
         }
-        for (layer, vals) in [
-            (self.left, &self.left_values),
-            (self.right, &self.right_values),
-        ] {
-            let _ = writeln!(s, "\nLayer {layer}:");
+        let headings = if self.kind == "constant-time" {
+            ["Run 1 (the inputs without a prefix):".to_string(), "Run 2 (the run2.* inputs):".to_string()]
+        } else {
+            [format!("Layer {}:", self.left), format!("Layer {}:", self.right)]
+        };
+        for (heading, vals) in headings.iter().zip([&self.left_values, &self.right_values]) {
+            let _ = writeln!(s, "\n{heading}");
             for (i, v) in vals.iter().enumerate() {
                 line(&mut s, &v.name, v);
                 if i + 1 == vals.len() {

@@ -127,7 +127,7 @@ struct CheckArgs {
     #[arg(long = "intrinsic", short = 'i')]
     intrinsics: Vec<String>,
     /// Only these layer pairs (repeatable): c~wasm, c~engine, wasm~engine, clif~engine,
-    /// native~engine, engine~aarch64, aarch64~arm, or `lanes`, `forward`, `effects`.
+    /// native~engine, engine~aarch64, aarch64~arm, or `lanes`, `forward`, `effects`, `ct`.
     #[arg(long = "layers", short = 'l')]
     layers: Vec<LayerPair>,
     /// Print a JSON report on stdout instead of text (progress stays on stderr).
@@ -670,6 +670,24 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
             )
         })?;
         env.insert(v.name.clone(), b);
+    }
+    if ob.kind == obligation::Kind::ConstantTime {
+        println!("replaying {}\n  {}", c.obligation, ob.statement(&spec));
+        println!("\nInputs:");
+        for v in &c.inputs {
+            println!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
+        }
+        return Ok(match check::replay_constant_time(&ctx, &ob, &env)? {
+            Some((what, a, b)) => {
+                println!("\nSTILL FAILS: the {what} differs between the runs");
+                println!("  run 1 = {}\n  run 2 = {}", lanes_text(&a.hex(), a.width()), lanes_text(&b.hex(), b.width()));
+                1
+            }
+            None => {
+                println!("\nNO LONGER FAILS: no address, branch or trap condition differs between the runs");
+                0
+            }
+        });
     }
     let (left, right) = check::evaluate(&ctx, &ob, &env)?;
     println!("replaying {}\n  {}", c.obligation, ob.statement(&spec));

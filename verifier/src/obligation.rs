@@ -17,6 +17,9 @@ pub enum Kind {
     Forwarding { param: usize },
     /// The native placeholder's register reads and writes cover the instruction's.
     Effects,
+    /// No memory address, branch condition, loop bound or trap condition of the compiled
+    /// fallback depends on the intrinsic's inputs.
+    ConstantTime,
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +36,7 @@ impl Obligation {
             Kind::Refines { left, right } => (left, right),
             Kind::Lanes { .. } | Kind::Forwarding { .. } => (Layer::Engine, Layer::Engine),
             Kind::Effects => (Layer::Native, Layer::Aarch64),
+            Kind::ConstantTime => (Layer::Wasm, Layer::Wasm),
         }
     }
 
@@ -42,6 +46,7 @@ impl Obligation {
             Kind::Lanes { .. } => "lane-fact",
             Kind::Forwarding { .. } => "forwarding",
             Kind::Effects => "register-effects",
+            Kind::ConstantTime => "constant-time",
         }
     }
 
@@ -86,6 +91,10 @@ impl Obligation {
             (Kind::Effects, Some(i)) => format!(
                 "the placeholder the engine emits for {} reads and writes a superset of the registers {} reads and writes",
                 i.engine.name, i.instruction
+            ),
+            (Kind::ConstantTime, Some(i)) => format!(
+                "the fallback {} as compiled computes no memory address, branch condition, loop bound or trap condition from its inputs",
+                i.engine.name
             ),
             (Kind::Lanes { param }, Some(i)) => {
                 let p = &i.engine.params[*param];
@@ -146,6 +155,11 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
             intrinsic: i.name.clone(),
             kind: Kind::Effects,
         });
+        out.push(Obligation {
+            id: format!("{}: ct(fallback)", i.name),
+            intrinsic: i.name.clone(),
+            kind: Kind::ConstantTime,
+        });
     }
     out
 }
@@ -163,8 +177,11 @@ impl std::str::FromStr for LayerPair {
         if s == "effects" {
             return Ok(LayerPair(Layer::Native, Layer::Aarch64));
         }
+        if s == "ct" {
+            return Ok(LayerPair(Layer::Wasm, Layer::Wasm));
+        }
         let (a, b) = s.split_once('~').ok_or_else(|| {
-            format!("`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `effects`)")
+            format!("`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `effects`, `ct`)")
         })?;
         Ok(LayerPair(a.trim().parse()?, b.trim().parse()?))
     }
