@@ -338,7 +338,12 @@ fn helper_def(h: &mut String, helper: &Helper) -> Result<()> {
     };
     let body = match &helper.wasm {
         WasmOp::Binary(op) if p.len() == 2 && is_vec(0) && is_vec(1) && proto.ret.is_vector() => {
-            format!("return {}({}, {});", simd_function(op), p[0].name, p[1].name)
+            format!(
+                "return {}({}, {});",
+                simd_function(op),
+                p[0].name,
+                p[1].name
+            )
         }
         WasmOp::Splat(op)
             if p.len() == 1

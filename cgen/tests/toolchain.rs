@@ -138,10 +138,7 @@ fn random_records_match_the_reference_natively_and_on_node() {
     require("qemu-aarch64", "qemu-user");
     for p in programs() {
         let messages = support::random_records(&p, 0x5eed_1000 + p.len() as u64);
-        let want: Vec<String> = messages
-            .iter()
-            .map(|m| support::reference(&p, m))
-            .collect();
+        let want: Vec<String> = messages.iter().map(|m| support::reference(&p, m)).collect();
         let input = dir.join(format!("{p}_messages.bin"));
         std::fs::write(&input, support::stdin_records(&messages)).unwrap();
         let native = run(Command::new("qemu-aarch64")

@@ -201,10 +201,7 @@ fn random_records_match_the_reference_on_the_jit_and_as_native_objects() {
     require_aarch64_tools();
     for program in programs() {
         let messages = random_records(&program, 0x5eed_0000 + program.len() as u64);
-        let want: Vec<String> = messages
-            .iter()
-            .map(|m| reference(&program, m))
-            .collect();
+        let want: Vec<String> = messages.iter().map(|m| reference(&program, m)).collect();
         let wasm = kernel_wasm(&program);
 
         // x86-64 JIT, portable lowering (A).

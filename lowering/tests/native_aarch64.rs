@@ -554,9 +554,9 @@ fn reencoding_matches_gnu_as() {
     // Placeholder words from aarch64-linux-gnu-as with registers v1, v2, v3, per shape; every
     // instruction of the shape must come out with the same registers in its fields.
     let words = [
-        (Shape::Tied3, 0x4e23cc41), // fmla v1.4s, v2.4s, v3.4s
-        (Shape::Tied2, 0x4f821041), // fmla v1.4s, v2.4s, v2.s[0]
-        (Shape::Unary, 0x6ea1f841), // fsqrt v1.4s, v2.4s
+        (Shape::Tied3, 0x4e23cc41),  // fmla v1.4s, v2.4s, v3.4s
+        (Shape::Tied2, 0x4f821041),  // fmla v1.4s, v2.4s, v2.s[0]
+        (Shape::Unary, 0x6ea1f841),  // fsqrt v1.4s, v2.4s
         (Shape::Binary, 0x4e23d441), // fadd v1.4s, v2.4s, v3.4s
     ];
     for m in Mnemonic::all() {

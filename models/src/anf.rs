@@ -35,7 +35,9 @@ impl<'t> Anf<'t> {
 
     /// Every bit of `root`, low bit first, or None if some bit is beyond this form.
     pub fn bits(&mut self, root: TermId) -> Option<Vec<Rc<Poly>>> {
-        (0..self.t.node(root).width).map(|i| self.bit(root, i)).collect()
+        (0..self.t.node(root).width)
+            .map(|i| self.bit(root, i))
+            .collect()
     }
 
     fn bit(&mut self, t: TermId, i: u32) -> Option<Rc<Poly>> {

@@ -153,9 +153,15 @@ enum Val {
     /// A constant, little-endian bytes.
     WideConst(Vec<u8>),
     /// A narrow term zero-extended to `width` bits.
-    WideIndex { index: TermId, width: u32 },
+    WideIndex {
+        index: TermId,
+        width: u32,
+    },
     /// `table >> index`.
-    Shifted { table: Vec<u8>, index: TermId },
+    Shifted {
+        table: Vec<u8>,
+        index: TermId,
+    },
 }
 
 struct Reader<'a> {
@@ -262,10 +268,9 @@ impl Reader<'_> {
                 }
                 self.lookup(e, table, *index).map(|t| Some(Val::Term(t)))
             }
-            _ if vals.iter().any(|v| !matches!(v, Val::Term(_))) => Err(self.err(
-                e,
-                "a wide value in an operation other than a table lookup",
-            )),
+            _ if vals.iter().any(|v| !matches!(v, Val::Term(_))) => {
+                Err(self.err(e, "a wide value in an operation other than a table lookup"))
+            }
             _ => Ok(None),
         }
     }
@@ -293,10 +298,17 @@ impl Reader<'_> {
         if let Some((b, f)) = self.terms.function_of_one_byte(index, "arm.table.byte") {
             let mut entries = [0u8; 256];
             for (v, entry) in entries.iter_mut().enumerate() {
-                let env = HashMap::from([("arm.table.byte".to_string(), Bits::from_u64(8, v as u64))]);
+                let env =
+                    HashMap::from([("arm.table.byte".to_string(), Bits::from_u64(8, v as u64))]);
                 let i = self.terms.eval(&[f], &env).map_err(|m| self.err(e, m))?[0].to_u128();
                 if i % 8 != 0 || i / 8 >= table.len() as u128 {
-                    return Err(self.err(e, format!("table index {i} for byte {v:#04x} is not a byte of the {}-byte table", table.len())));
+                    return Err(self.err(
+                        e,
+                        format!(
+                            "table index {i} for byte {v:#04x} is not a byte of the {}-byte table",
+                            table.len()
+                        ),
+                    ));
                 }
                 *entry = table[(i / 8) as usize];
             }
@@ -361,7 +373,11 @@ impl Reader<'_> {
             }
             "rotate_left" | "rotate_right" => {
                 let n = self.index(e, idx, 2)?;
-                let n = if name == "rotate_left" { n } else { widths[0] - n % widths[0] };
+                let n = if name == "rotate_left" {
+                    n
+                } else {
+                    widths[0] - n % widths[0]
+                };
                 Ok(self.terms.rotl(&x, n))
             }
             "sign_extend" => {
@@ -415,9 +431,7 @@ impl Reader<'_> {
             ("ite", [c, t, f]) if widths[0] == 1 && widths[1] == widths[2] => {
                 Ok(self.terms.ite(c, t, f))
             }
-            ("bvslt", [a, b]) if widths[0] == widths[1] => {
-                Ok(self.terms.binary(BinOp::Slt, a, b))
-            }
+            ("bvslt", [a, b]) if widths[0] == widths[1] => Ok(self.terms.binary(BinOp::Slt, a, b)),
             ("concat", [_, _, ..]) => {
                 let mut acc = args[0];
                 for a in &args[1..] {

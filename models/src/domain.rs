@@ -178,7 +178,11 @@ pub trait Domain {
     /// the byte at address `a`, if constant), as a known table applied to the byte the
     /// address is a function of. `None` when the domain cannot tell (concrete domains never
     /// see symbolic addresses).
-    fn lookup(&mut self, _addr: &Self::V, _read: &mut dyn FnMut(u64) -> Option<u8>) -> Option<Self::V> {
+    fn lookup(
+        &mut self,
+        _addr: &Self::V,
+        _read: &mut dyn FnMut(u64) -> Option<u8>,
+    ) -> Option<Self::V> {
         None
     }
 

@@ -3,8 +3,8 @@
 //! or symbolically (SMT).
 
 pub mod aarch64;
-pub mod anf;
 pub mod acle;
+pub mod anf;
 pub mod arm;
 pub mod bits;
 pub mod clif;

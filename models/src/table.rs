@@ -66,12 +66,8 @@ impl Table {
     /// The 256 entries (computed once per table and cached).
     pub fn entries(self) -> [u8; 256] {
         static CACHE: std::sync::OnceLock<Vec<(Table, [u8; 256])>> = std::sync::OnceLock::new();
-        let cache = CACHE.get_or_init(|| {
-            Table::ALL
-                .into_iter()
-                .map(|t| (t, t.compute()))
-                .collect()
-        });
+        let cache =
+            CACHE.get_or_init(|| Table::ALL.into_iter().map(|t| (t, t.compute())).collect());
         match cache.iter().find(|(t, _)| *t == self) {
             Some((_, e)) => *e,
             None => self.compute(),

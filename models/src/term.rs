@@ -129,7 +129,11 @@ impl Terms {
             }
             let n = self.node(t).clone();
             let args: Vec<TermId> = n.args.iter().map(|a| map[a]).collect();
-            let new = if args == n.args { t } else { self.mk(n.op, args) };
+            let new = if args == n.args {
+                t
+            } else {
+                self.mk(n.op, args)
+            };
             map.insert(t, new);
         }
         map[&root]
@@ -210,9 +214,15 @@ impl Terms {
             Op::Bin(op @ (BinOp::Shl | BinOp::Lshr))
                 if matches!(self.node(n.args[1]).op, Op::Const(_)) =>
             {
-                let Op::Const(k) = &self.node(n.args[1]).op else { unreachable!() };
+                let Op::Const(k) = &self.node(n.args[1]).op else {
+                    unreachable!()
+                };
                 let w = n.width;
-                let k = if k.ult(&Bits::from_u64(k.width(), w as u64)) { k.to_u64() as u32 } else { w };
+                let k = if k.ult(&Bits::from_u64(k.width(), w as u64)) {
+                    k.to_u64() as u32
+                } else {
+                    w
+                };
                 // Source bits: [hi-k, lo-k] for a left shift, [hi+k, lo+k] for a right one,
                 // zeros wherever that falls outside 0..w.
                 let (src_hi, src_lo) = if op == BinOp::Shl {
@@ -397,7 +407,9 @@ impl Domain for Terms {
     }
     fn lookup(&mut self, addr: &TermId, read: &mut dyn FnMut(u64) -> Option<u8>) -> Option<TermId> {
         const VAR: &str = "lookup.byte";
-        let (x, f) = self.function_of_one_byte(*addr, VAR)?;
+        // Shifts and masks that pick a byte out of a word become extracts once normalised.
+        let addr = crate::normalise::normalise(self, *addr);
+        let (x, f) = self.function_of_one_byte(addr, VAR)?;
         let mut entries = [0u8; 256];
         for (v, e) in entries.iter_mut().enumerate() {
             let env = HashMap::from([(VAR.to_string(), Bits::from_u64(8, v as u64))]);

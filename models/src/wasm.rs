@@ -571,7 +571,11 @@ impl<D: Domain> Domain for Fold<'_, D> {
             FV::S(v) => self.d.as_const(v),
         }
     }
-    fn lookup(&mut self, addr: &Self::V, read: &mut dyn FnMut(u64) -> Option<u8>) -> Option<Self::V> {
+    fn lookup(
+        &mut self,
+        addr: &Self::V,
+        read: &mut dyn FnMut(u64) -> Option<u8>,
+    ) -> Option<Self::V> {
         match addr {
             FV::K(_) => None,
             FV::S(a) => self.d.lookup(a, read).map(FV::S),
@@ -886,7 +890,13 @@ impl<'m, D: Domain> Instance<'m, D> {
 
     /// Whether a branch on `c` is taken. A symbolic condition is a leak, and the run
     /// cannot follow both ways: it stops there.
-    fn decide(&mut self, f: &mut Fold<'_, D>, fr: &Frame<'_, 'm, D::V>, c: &FV<D::V>, op: &Operator<'_>) -> Result<bool> {
+    fn decide(
+        &mut self,
+        f: &mut Fold<'_, D>,
+        fr: &Frame<'_, 'm, D::V>,
+        c: &FV<D::V>,
+        op: &Operator<'_>,
+    ) -> Result<bool> {
         Ok(self.decide_index(f, fr, c, op)? != 0)
     }
 
@@ -915,7 +925,10 @@ impl<'m, D: Domain> Instance<'m, D> {
     /// Records a division whose divisor (whether it traps) or dividend (its time on most
     /// cores) depends on the inputs. Evaluating it then fails as unsupported.
     fn note_division(&mut self, f: &mut Fold<'_, D>, fr: &Frame<'_, 'm, D::V>, op: &Operator<'_>) {
-        if !matches!(int_binop(op), Some((_, IntOp::DivS | IntOp::DivU | IntOp::RemS | IntOp::RemU))) {
+        if !matches!(
+            int_binop(op),
+            Some((_, IntOp::DivS | IntOp::DivU | IntOp::RemS | IntOp::RemU))
+        ) {
             return;
         }
         let n = fr.stack.len();
@@ -928,7 +941,12 @@ impl<'m, D: Domain> Instance<'m, D> {
             return;
         };
         let value = f.sym(v);
-        self.leaks.push(Leak { kind, location: fr.loc(self.module), operator: op_name(op), value });
+        self.leaks.push(Leak {
+            kind,
+            location: fr.loc(self.module),
+            operator: op_name(op),
+            value,
+        });
     }
 
     /// The byte at `a` if it is in bounds and a constant.

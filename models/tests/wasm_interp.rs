@@ -82,8 +82,11 @@ fn broken_sha1h_differs_in_lanes_1_to_3_only() {
 
 fn c_type(t: CType) -> ValType {
     match t {
-        CType::U32 => ValType::I32,
-        CType::U32x4 | CType::U8x16 => ValType::V128,
+        CType::U32 | CType::U8 => ValType::I32,
+        CType::U64 | CType::Poly64 => ValType::I64,
+        CType::U32x4 | CType::U8x16 | CType::U64x2 | CType::Poly64x2 | CType::Poly128 => {
+            ValType::V128
+        }
         other => panic!("no wasm type for {other:?}"),
     }
 }
@@ -238,8 +241,18 @@ fn kernel_outputs() {
             let want = programs::reference(&program, rec);
             let a = process(&mut f, rec, &mut NoImports);
             let b = process(&mut i, rec, &mut WithAvailability);
-            assert_eq!(a, want, "{program} fallback build: record {k} ({} bytes)", rec.len());
-            assert_eq!(b, want, "{program} imports build: record {k} ({} bytes)", rec.len());
+            assert_eq!(
+                a,
+                want,
+                "{program} fallback build: record {k} ({} bytes)",
+                rec.len()
+            );
+            assert_eq!(
+                b,
+                want,
+                "{program} imports build: record {k} ({} bytes)",
+                rec.len()
+            );
         }
     }
 }

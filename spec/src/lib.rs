@@ -226,9 +226,7 @@ impl RegRef {
             _ => return None,
         };
         let view = match (kind, suffix) {
-            ('Q', None)
-            | ('V', None)
-            | ('V', Some("4S" | "16B" | "2D" | "1Q")) => View::Full,
+            ('Q', None) | ('V', None) | ('V', Some("4S" | "16B" | "2D" | "1Q")) => View::Full,
             ('S', None) => View::S,
             ('D', None) | ('V', Some("1D")) => View::D,
             _ => return None,

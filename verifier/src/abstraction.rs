@@ -108,7 +108,13 @@ impl<'a> Abstractor<'a> {
     /// The non-bitwise sub-terms a bitwise formula combines, or false once there are more
     /// than `limit` of them (the walk then stops: a large XOR network is no 3-input
     /// function, and walking it as a tree would take exponential time).
-    fn leaves(&self, x: TermId, out: &mut Vec<TermId>, seen: &mut HashSet<TermId>, limit: usize) -> bool {
+    fn leaves(
+        &self,
+        x: TermId,
+        out: &mut Vec<TermId>,
+        seen: &mut HashSet<TermId>,
+        limit: usize,
+    ) -> bool {
         if !seen.insert(x) {
             return true;
         }
@@ -171,7 +177,8 @@ impl<'a> Abstractor<'a> {
             return None;
         }
         let mut leaves = Vec::new();
-        if !self.leaves(x, &mut leaves, &mut HashSet::new(), 3) || leaves.len() != 3
+        if !self.leaves(x, &mut leaves, &mut HashSet::new(), 3)
+            || leaves.len() != 3
             || leaves
                 .iter()
                 .any(|&l| matches!(self.t.node(l).op, Op::Const(_)))
@@ -262,8 +269,8 @@ impl<'a> ByteAbstractor<'a> {
         let original = root;
         let root = self.bytes_of(root);
         let order = self.t.postorder(&[root]); // children first
-        // Parents before children: a node is tried only if some path from the root reaches
-        // it without passing through a recognised node (largest functions win).
+                                               // Parents before children: a node is tried only if some path from the root reaches
+                                               // it without passing through a recognised node (largest functions win).
         let mut needed: HashSet<TermId> = HashSet::from([root]);
         let mut not_tried: HashSet<TermId> = HashSet::new();
         let mut any = false;
@@ -290,7 +297,12 @@ impl<'a> ByteAbstractor<'a> {
                 }
                 Recognition::Unknown(x) => {
                     let below: HashSet<TermId> = self.t.postorder(&[x]).into_iter().collect();
-                    not_tried.extend(self.t.postorder(&[id]).into_iter().filter(|n| !below.contains(n)));
+                    not_tried.extend(
+                        self.t
+                            .postorder(&[id])
+                            .into_iter()
+                            .filter(|n| !below.contains(n)),
+                    );
                     needed.extend(self.t.node(id).args.iter().copied());
                 }
                 Recognition::No => needed.extend(self.t.node(id).args.iter().copied()),
@@ -343,7 +355,8 @@ impl<'a> ByteAbstractor<'a> {
         if order.len() > MAX_BYTE_CONE {
             return None;
         }
-        let index: HashMap<TermId, usize> = order.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+        let index: HashMap<TermId, usize> =
+            order.iter().enumerate().map(|(i, &t)| (t, i)).collect();
         let n = order.len();
         // Topological order from o: reverse postorder. Position in it = rank.
         let rank = |i: usize| n - 1 - i;
@@ -409,7 +422,12 @@ impl<'a> ByteAbstractor<'a> {
 
     fn recognise(&mut self, o: TermId) -> Recognition {
         let node = self.t.node(o);
-        if node.width != 8 || matches!(node.op, Op::Var(_) | Op::Const(_) | Op::Table(_) | Op::Extract(..)) {
+        if node.width != 8
+            || matches!(
+                node.op,
+                Op::Var(_) | Op::Const(_) | Op::Table(_) | Op::Extract(..)
+            )
+        {
             return Recognition::No;
         }
         let z = self.t.var(BYTE_VAR, 8);

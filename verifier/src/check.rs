@@ -487,11 +487,17 @@ fn leak_values(
         let env: HashMap<String, Bits> = inputs
             .iter()
             .map(|(n, w)| {
-                let v = both.get(&format!("{prefix}{n}")).cloned().unwrap_or(Bits::zero(*w));
+                let v = both
+                    .get(&format!("{prefix}{n}"))
+                    .cloned()
+                    .unwrap_or(Bits::zero(*w));
                 (n.clone(), v)
             })
             .collect();
-        Ok(terms.eval(&[value], &env).map_err(|e| anyhow!(e))?.remove(0))
+        Ok(terms
+            .eval(&[value], &env)
+            .map_err(|e| anyhow!(e))?
+            .remove(0))
     };
     Ok((run("")?, run(SECOND_RUN)?))
 }
@@ -507,8 +513,10 @@ fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Ver
         .map(|i| (i.name, i.width))
         .collect();
     let mut terms = Terms::new();
-    let env: HashMap<String, TermId> =
-        inputs.iter().map(|(n, w)| (n.clone(), terms.var(n, *w))).collect();
+    let env: HashMap<String, TermId> = inputs
+        .iter()
+        .map(|(n, w)| (n.clone(), terms.var(n, *w)))
+        .collect();
     let params = build::engine_param_values::<Terms>(intr, &env)?;
     let run = build::run_fallback(&mut terms, ctx, intr, &params)?;
     let probes = counterexample::probe_inputs(&inputs, seed_of(&ob.id), 48);
@@ -518,9 +526,18 @@ fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Ver
             continue;
         }
         // Two runs that disagree: by probing, else from the solver.
-        let first = terms.eval(&[leak.value], &probes[0]).map_err(|e| anyhow!(e))?.remove(0);
+        let first = terms
+            .eval(&[leak.value], &probes[0])
+            .map_err(|e| anyhow!(e))?
+            .remove(0);
         let mut second = None;
-        for env in &probes[1..] {
+        // Without probing, the second run comes from the solver (as counterexamples do).
+        let tried = if opts.probe {
+            &probes[1..]
+        } else {
+            &probes[..0]
+        };
+        for env in tried {
             if terms.eval(&[leak.value], env).map_err(|e| anyhow!(e))?[0] != first {
                 second = Some((env.clone(), "probe".to_string()));
                 break;
@@ -624,8 +641,10 @@ pub fn replay_constant_time(
         .map(|i| (i.name, i.width))
         .collect();
     let mut terms = Terms::new();
-    let env: HashMap<String, TermId> =
-        inputs.iter().map(|(n, w)| (n.clone(), terms.var(n, *w))).collect();
+    let env: HashMap<String, TermId> = inputs
+        .iter()
+        .map(|(n, w)| (n.clone(), terms.var(n, *w)))
+        .collect();
     let params = build::engine_param_values::<Terms>(intr, &env)?;
     let run = build::run_fallback(&mut terms, ctx, intr, &params)?;
     for leak in &run.leaks {
@@ -650,9 +669,9 @@ fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
                 Some(v) => Answer::Sat({
                     found_by = "enumeration".into();
                     HashMap::from([(
-                    crate::abstraction::BYTE_VAR.to_string(),
-                    Bits::from_u64(8, v as u64),
-                )])
+                        crate::abstraction::BYTE_VAR.to_string(),
+                        Bits::from_u64(8, v as u64),
+                    )])
                 }),
             }
         }

@@ -156,9 +156,15 @@ impl Counterexample {
             line(&mut s, &v.name, v);
         }
         let headings = if self.kind == "constant-time" {
-            ["Run 1 (the inputs without a prefix):".to_string(), "Run 2 (the run2.* inputs):".to_string()]
+            [
+                "Run 1 (the inputs without a prefix):".to_string(),
+                "Run 2 (the run2.* inputs):".to_string(),
+            ]
         } else {
-            [format!("Layer {}:", self.left), format!("Layer {}:", self.right)]
+            [
+                format!("Layer {}:", self.left),
+                format!("Layer {}:", self.right),
+            ]
         };
         for (heading, vals) in headings.iter().zip([&self.left_values, &self.right_values]) {
             let _ = writeln!(s, "\n{heading}");

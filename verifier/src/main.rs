@@ -680,7 +680,11 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
         return Ok(match check::replay_constant_time(&ctx, &ob, &env)? {
             Some((what, a, b)) => {
                 println!("\nSTILL FAILS: the {what} differs between the runs");
-                println!("  run 1 = {}\n  run 2 = {}", lanes_text(&a.hex(), a.width()), lanes_text(&b.hex(), b.width()));
+                println!(
+                    "  run 1 = {}\n  run 2 = {}",
+                    lanes_text(&a.hex(), a.width()),
+                    lanes_text(&b.hex(), b.width())
+                );
                 1
             }
             None => {

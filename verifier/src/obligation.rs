@@ -181,7 +181,9 @@ impl std::str::FromStr for LayerPair {
             return Ok(LayerPair(Layer::Wasm, Layer::Wasm));
         }
         let (a, b) = s.split_once('~').ok_or_else(|| {
-            format!("`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `effects`, `ct`)")
+            format!(
+                "`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `effects`, `ct`)"
+            )
         })?;
         Ok(LayerPair(a.trim().parse()?, b.trim().parse()?))
     }

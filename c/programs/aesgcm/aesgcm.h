@@ -75,7 +75,7 @@ struct aesgcm_impl {
 /* SP 800-38D 7.1/7.2 with a 96-bit IV: whole blocks through the block
  * function, the partial last block through one keystream block, then the
  * lengths block; the tag is GHASH xor E(K, J0). */
-static inline void aesgcm_run(const struct aesgcm_impl *im, int decrypt, const uint8_t key[16],
+static inline __attribute__((always_inline)) void aesgcm_run(const struct aesgcm_impl *im, int decrypt, const uint8_t key[16],
                               const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                               const uint8_t *in, size_t len, uint8_t *out, uint8_t tag[16]) {
     struct aesgcm g;
@@ -101,7 +101,7 @@ static inline void aesgcm_run(const struct aesgcm_impl *im, int decrypt, const u
 }
 
 /* Decrypt, then compare tags without an early exit. */
-static inline int aesgcm_open(const struct aesgcm_impl *im, const uint8_t key[16],
+static inline __attribute__((always_inline)) int aesgcm_open(const struct aesgcm_impl *im, const uint8_t key[16],
                               const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                               const uint8_t *ct, size_t len, const uint8_t tag[16],
                               uint8_t *pt) {

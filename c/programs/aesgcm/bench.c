@@ -26,7 +26,7 @@ static uint32_t word(const uint8_t *p) {
 }
 
 /* Encrypts the buffer in place: each repetition continues the same stream. */
-static uint32_t run(void (*init)(struct aesgcm *, const uint8_t *, const uint8_t *),
+static inline __attribute__((always_inline)) uint32_t run(void (*init)(struct aesgcm *, const uint8_t *, const uint8_t *),
                     void (*blocks)(struct aesgcm *, const uint8_t *, uint8_t *, size_t),
                     uint32_t nblocks, uint32_t reps, struct aesgcm *g) {
     if (nblocks > CAPACITY / 16)

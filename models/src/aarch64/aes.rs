@@ -16,7 +16,11 @@ fn shift_rows<D: Domain>(d: &mut D, op: &D::V, inverse: bool) -> D::V {
     let bytes: Vec<D::V> = (0..16)
         .map(|i| {
             let (c, r) = (i / 4, i % 4);
-            let src = if inverse { (c + 4 - r) % 4 } else { (c + r) % 4 };
+            let src = if inverse {
+                (c + 4 - r) % 4
+            } else {
+                (c + r) % 4
+            };
             byte(d, op, 4 * src + r)
         })
         .collect();

@@ -14,7 +14,11 @@ fn shift_rows<D: Domain>(d: &mut D, s: &D::V, inverse: bool) -> D::V {
     let bytes: Vec<D::V> = (0..16)
         .map(|i| {
             let (c, r) = (i / 4, i % 4);
-            let from = if inverse { (c + 4 - r) % 4 } else { (c + r) % 4 };
+            let from = if inverse {
+                (c + 4 - r) % 4
+            } else {
+                (c + r) % 4
+            };
             d.lane(s, 4 * from + r, 8)
         })
         .collect();
