@@ -8,7 +8,7 @@
 //! Widths above 128 are not representable (the engine model never builds them).
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I128, I16, I32, I32X4, I64, I64X2, I8};
+use cranelift_codegen::ir::types::{I128, I16, I16X8, I32, I32X4, I64, I64X2, I8, I8X16};
 use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
 use models::{BinOp, Bits, Domain};
@@ -195,13 +195,17 @@ impl Domain for ClifDomain<'_, '_> {
             return self.constant(c.extract(hi, lo));
         }
         // Aligned lanes of a 128-bit value: one lane move, no I128 arithmetic.
-        if v.width == 128 && (w == 32 || w == 64) && lo.is_multiple_of(w) {
+        if v.width == 128
+            && matches!(w, 8 | 16 | 32 | 64)
+            && lo.is_multiple_of(w)
+            && (matches!(w, 32 | 64) || self.ty(v.value).is_vector())
+        {
             if w == 32 {
                 if let Some(x) = known_lane32(&self.builder.func.dfg, v.value, (lo / 32) as u8) {
                     return self.mk(x, 32);
                 }
             }
-            let vty = if w == 32 { I32X4 } else { I64X2 };
+            let vty = vector_of(w);
             let vec = if self.ty(v.value) == vty {
                 v.value
             } else {
@@ -231,18 +235,21 @@ impl Domain for ClifDomain<'_, '_> {
         if let (Some(h), Some(l)) = (hi.konst, lo.konst) {
             return self.constant(h.concat(&l));
         }
+        // Two double words make a vector by lane moves, not I128 arithmetic.
+        if hi.width == 64 && lo.width == 64 {
+            let h = self.as_int(hi);
+            let l = self.as_int(lo);
+            let v = self.builder.ins().scalar_to_vector(I64X2, l);
+            let v = self.builder.ins().insertlane(v, h, 1);
+            let r = self.builder.ins().bitcast(I32X4, little_endian(), v);
+            return self.mk(r, w);
+        }
         let to = scalar_type(w);
         let l = self.as_int(lo);
         let l = self.uext(l, to);
         // Zero-extension (the models' `zext`) needs no shift or or.
         if hi.konst.is_some_and(|c| c.is_zero()) {
             return self.mk(l, w);
-        }
-        if hi.width == 64 && lo.width == 64 {
-            let h = self.as_int(hi);
-            let l = self.as_int(lo);
-            let r = self.builder.ins().iconcat(l, h);
-            return self.mk(r, w);
         }
         let h = self.as_int(hi);
         let h = self.uext(h, to);
@@ -424,10 +431,41 @@ impl Domain for ClifDomain<'_, '_> {
             }
             return self.mk(r, 128);
         }
+        // Byte and half-word lanes: assembled into 32-bit words with scalar operations (no
+        // I128, and no narrow GPR-to-vector moves, which not every backend has), then the
+        // word lanes above.
+        let lw = lanes[0].width;
+        if matches!(lw, 8 | 16)
+            && lanes.len() as u32 * lw == 128
+            && lanes.iter().all(|l| l.width == lw)
+        {
+            let per_word = (32 / lw) as usize;
+            let words: Vec<ClifValue> = lanes
+                .chunks(per_word)
+                .map(|c| {
+                    let mut acc = c[per_word - 1].clone();
+                    for l in c[..per_word - 1].iter().rev() {
+                        acc = self.concat(&acc, l);
+                    }
+                    acc
+                })
+                .collect();
+            return self.from_lanes(&words);
+        }
         let mut acc = lanes[lanes.len() - 1].clone();
         for l in lanes[..lanes.len() - 1].iter().rev() {
             acc = self.concat(&acc, l);
         }
         acc
+    }
+}
+
+/// The 128-bit vector type with `w`-bit lanes.
+fn vector_of(w: u32) -> Type {
+    match w {
+        8 => I8X16,
+        16 => I16X8,
+        32 => I32X4,
+        _ => I64X2,
     }
 }

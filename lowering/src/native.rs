@@ -643,7 +643,12 @@ pub fn rewrite_function(
         .layout
         .blocks()
         .flat_map(|b| func.layout.block_insts(b))
-        .filter(|&i| matches!(func.dfg.insts[i].opcode(), Opcode::Fma | Opcode::Sqrt))
+        .filter(|&i| {
+            matches!(
+                func.dfg.insts[i].opcode(),
+                Opcode::Fma | Opcode::Sqrt | Opcode::Fadd
+            )
+        })
         .collect();
 
     let mut placeholders: Vec<(u32, Mnemonic)> = Vec::new();

@@ -168,6 +168,12 @@ impl Terms {
         memo: &mut HashMap<(TermId, u32, u32), TermId>,
     ) -> TermId {
         let n = self.node(t).clone();
+        assert!(
+            hi < n.width,
+            "narrowing {:?} of {} bits to {hi}:{lo}",
+            n.op,
+            n.width
+        );
         if lo == 0 && hi + 1 == n.width {
             return t;
         }
@@ -177,7 +183,12 @@ impl Terms {
         // Operations are split no finer than bytes: a few bits of a byte are taken from that
         // byte's own node, which stays the one place its value is computed.
         let structural = matches!(n.op, Op::Const(_) | Op::Extract(..) | Op::Concat);
-        if !structural && n.width > 8 && hi / 8 == lo / 8 && hi - lo + 1 < 8 {
+        if !structural
+            && n.width > 8
+            && hi / 8 == lo / 8
+            && hi - lo + 1 < 8
+            && hi / 8 * 8 + 7 < n.width
+        {
             let byte = self.narrow(t, hi / 8 * 8 + 7, hi / 8 * 8, memo);
             let r = self.mk(Op::Extract(hi % 8, lo % 8), vec![byte]);
             memo.insert((t, hi, lo), r);
@@ -255,6 +266,13 @@ impl Terms {
             }
             _ => self.mk(Op::Extract(hi, lo), vec![t]),
         };
+        assert_eq!(
+            self.node(r).width,
+            hi - lo + 1,
+            "narrowing {:?} of {} bits to {hi}:{lo}",
+            n.op,
+            n.width
+        );
         memo.insert((t, hi, lo), r);
         r
     }

@@ -105,25 +105,22 @@ impl<'a> Abstractor<'a> {
         }
     }
 
-    /// The non-bitwise sub-terms a bitwise formula combines, or false once there are more
-    /// than `limit` of them (the walk then stops: a large XOR network is no 3-input
-    /// function, and walking it as a tree would take exponential time).
-    fn leaves(
-        &self,
-        x: TermId,
-        out: &mut Vec<TermId>,
-        seen: &mut HashSet<TermId>,
-        limit: usize,
-    ) -> bool {
-        if !seen.insert(x) {
-            return true;
+    /// The distinct non-bitwise sub-terms a bitwise formula combines, walked as a tree, or
+    /// false once the walk has taken `budget` steps (a large XOR network is no 3-input
+    /// function, and walking it as a tree takes exponential time).
+    fn leaves(&self, x: TermId, out: &mut Vec<TermId>, budget: &mut usize) -> bool {
+        if *budget == 0 {
+            return false;
         }
+        *budget -= 1;
         let n = self.t.node(x);
         if is_bitwise(n) {
-            n.args.iter().all(|&a| self.leaves(a, out, seen, limit))
+            n.args.iter().all(|&a| self.leaves(a, out, budget))
         } else {
-            out.push(x);
-            out.len() <= limit
+            if !out.contains(&x) {
+                out.push(x);
+            }
+            true
         }
     }
 
@@ -177,7 +174,7 @@ impl<'a> Abstractor<'a> {
             return None;
         }
         let mut leaves = Vec::new();
-        if !self.leaves(x, &mut leaves, &mut HashSet::new(), 3)
+        if !self.leaves(x, &mut leaves, &mut 256)
             || leaves.len() != 3
             || leaves
                 .iter()

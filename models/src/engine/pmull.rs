@@ -1,25 +1,34 @@
-//! The 64 x 64 -> 128 carry-less product in the engine's view, written the way GF(2)[x]
-//! defines it: bit k of the product is the XOR over i + j = k of a_i AND b_j (not ARM's
-//! shift-and-XOR loop). `vmull_p64` multiplies the low halves, `vmull_high_p64` the high ones.
+//! The 64 x 64 -> 128 carry-less product in the engine's view: the XOR of a * x^i over the
+//! set bits b_i, kept as two 64-bit halves so that the portable lowering is word operations
+//! (ARM's model accumulates one 128-bit value instead; the proofs relate the two).
+//! `vmull_p64` multiplies the low halves, `vmull_high_p64` the high ones.
 
 use spec::Mnemonic;
 
-use crate::domain::Domain;
+use crate::domain::{BinOp, Domain};
 
 fn clmul<D: Domain>(d: &mut D, a: &D::V, b: &D::V) -> D::V {
-    let a_bits: Vec<D::V> = (0..64).map(|i| d.extract(a, i, i)).collect();
-    let b_bits: Vec<D::V> = (0..64).map(|i| d.extract(b, i, i)).collect();
-    let bits: Vec<D::V> = (0..128usize)
-        .map(|k| {
-            let mut acc = d.lit(1, 0);
-            for i in k.saturating_sub(63)..=k.min(63) {
-                let t = d.and(&a_bits[i], &b_bits[k - i]);
-                acc = d.xor(&acc, &t);
-            }
-            acc
-        })
-        .collect();
-    d.from_lanes(&bits)
+    // a * x^i for each set bit b_i, XORed into the product's two 64-bit halves: the low half
+    // gets a << i, the high half the bits shifted out, a >> (64 - i). Selecting by a mask
+    // rather than branching keeps it one straight line in every domain.
+    let zero = d.lit(64, 0);
+    let ones = d.lit(64, u64::MAX as u128);
+    let (mut lo, mut hi) = (zero.clone(), zero.clone());
+    for i in 0..64u32 {
+        let bit = d.extract(b, i, i);
+        let mask = d.ite(&bit, &ones, &zero);
+        let k = d.lit(64, i as u128);
+        let shifted = d.binary(BinOp::Shl, a, &k);
+        let part = d.and(&shifted, &mask);
+        lo = d.xor(&lo, &part);
+        if i > 0 {
+            let k = d.lit(64, (64 - i) as u128);
+            let out = d.binary(BinOp::Lshr, a, &k);
+            let part = d.and(&out, &mask);
+            hi = d.xor(&hi, &part);
+        }
+    }
+    d.concat(&hi, &lo)
 }
 
 pub(super) fn model<D: Domain>(d: &mut D, m: Mnemonic, params: &[D::V]) -> D::V {
