@@ -2207,8 +2207,8 @@ fn pure<E: Domain>(e: &mut E, op: &Operator<'_>, stack: &mut Vec<E::V>) -> Resul
             };
             let n = pop(stack);
             let a = pop(stack);
-            // The i32 amount modulo the lane width, at the lane width.
-            let n = mask_amount(e, &n, 32);
+            // The i32 amount modulo the lane width, at the lane width (not modulo 32 first:
+            // i64x2 shifts take amounts up to 63).
             let lw = e.lit(32, (w - 1) as u128);
             let n = e.and(&n, &lw);
             let n = if w < 32 {

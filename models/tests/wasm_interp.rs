@@ -213,12 +213,12 @@ fn process(
         )
         .unwrap()[0]
         .to_u64() as u32;
-    if size == 0 {
-        return String::new(); // a malformed record: no output
-    }
-    let v = inst.read_memory(&mut d, out, size).unwrap();
+    // Byte by byte: outputs may be wider than one value (and empty for a malformed record).
     (0..size)
-        .map(|i| format!("{:02x}", v.extract(8 * i + 7, 8 * i).to_u64()))
+        .map(|i| {
+            let b = inst.read_memory(&mut d, out + i, 1).unwrap();
+            format!("{:02x}", b.to_u64())
+        })
         .collect()
 }
 

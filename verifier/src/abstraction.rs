@@ -335,7 +335,7 @@ impl<'a> ByteAbstractor<'a> {
     fn bytes_of(&mut self, root: TermId) -> TermId {
         let w = self.t.node(root).width;
         let root = self.t.localise(root);
-        if w <= 8 || w % 8 != 0 {
+        if w <= 8 || !w.is_multiple_of(8) {
             return root;
         }
         let mut out = self.t.extract(&root, 7, 0);
