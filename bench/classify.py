@@ -69,8 +69,11 @@ def main():
                 span = (int(t.group(1), 16), addr)
                 if best is None or span[1] - span[0] > best[1] - best[0]:
                     best = span
-    if best is None:
-        sys.exit(f"classify.py: no loop in {func}")
+    # No backward branch: the loop is in a callee (the block function only dispatches); the
+    # function's own instructions are what there is to classify.
+    whole = best is None
+    if whole:
+        best = (insns[0][0], insns[-1][0])
     loop = [(a, mn, ops) for a, mn, ops in insns if best[0] <= a <= best[1]]
     counts = Counter(classify(mn, ops) for _, mn, ops in loop)
     order = ["crypto", "memory (data/state)", "stack spill/reload", "vector arithmetic/permute",
@@ -78,7 +81,7 @@ def main():
              "scalar register copy", "constant materialisation",
              "compare (bounds/trap checks)", "branch"]
     print(json.dumps(OrderedDict([
-        ("function", func), ("function_insns", len(insns)),
+        ("function", func), ("function_insns", len(insns)), ("loop_is_whole_function", whole),
         ("loop_start", hex(best[0])), ("loop_end", hex(best[1])), ("loop_insns", len(loop)),
         ("classes", OrderedDict((k, counts[k]) for k in order if counts[k])),
         ("mnemonics", OrderedDict(Counter(mn for _, mn, _ in loop).most_common())),

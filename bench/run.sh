@@ -135,8 +135,18 @@ build_program() {
     # x86-64 has no <arm_neon.h>: the library without the kernel, and a stub in its place.
     portable=()
     for f in "${lib[@]}"; do grep -q '^#include <arm_neon.h>' "$f" || portable+=("$f"); done
-    gcc -O3 -Wall -Wextra -Werror -I"$PD" -DKERNEL_BLOCKS="${P}_blocks" -o "$PW/bench_x86" \
-        "$PD/bench.c" "${portable[@]}" "$BENCH/native/no_neon.c"
+    # One stub per kernel function bench.c names that the portable library does not define.
+    local objs=() stubs=() sym
+    for f in "$PD/bench.c" "${portable[@]}"; do
+        gcc -O3 -Wall -Wextra -Werror -I"$PD" -c "$f" -o "$PW/x86_$(basename "$f" .c).o"
+        objs+=("$PW/x86_$(basename "$f" .c).o")
+    done
+    for sym in $(nm -u "$PW/x86_bench.o" | awk '{print $2}' | grep "^${P}_"); do
+        nm --defined-only "${objs[@]}" | awk '{print $3}' | grep -qx "$sym" && continue
+        gcc -O2 -Wall -Werror -DKERNEL_FUNCTION="$sym" -c "$BENCH/native/no_neon.c" -o "$PW/stub_$sym.o"
+        stubs+=("$PW/stub_$sym.o")
+    done
+    gcc -O3 -o "$PW/bench_x86" "${objs[@]}" "${stubs[@]}"
     for v in "${ENGINE_VARIANTS[@]}"; do
         name=${v%%:*}; read -r -a flags <<<"${v#*:}"
         d=$PW/$name; mkdir -p "$d"
