@@ -66,6 +66,14 @@ struct RawMutation {
     instruction: Option<String>,
     #[serde(default)]
     amount: Option<u32>,
+    /// `table-entry`: the table (`sbox`, `inv_sbox`, `gf_mul2`, ...), the entry and its
+    /// planted value.
+    #[serde(default)]
+    table: Option<String>,
+    #[serde(default)]
+    index: Option<u8>,
+    #[serde(default)]
+    value: Option<u8>,
 }
 
 /// Verdicts a case must produce, by obligation id prefix.
@@ -328,9 +336,34 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
                 .ok_or_else(|| anyhow!("`swap-params` needs `params = [i, j]`"))?;
             Mutation::SwapParams(a, b)
         }
+        "table-entry" => {
+            let name = m
+                .table
+                .as_deref()
+                .ok_or_else(|| anyhow!("`table-entry` needs `table`"))?;
+            let table = models::Table::ALL
+                .into_iter()
+                .find(|t| t.name() == name)
+                .ok_or_else(|| anyhow!("`table-entry`: no table `{name}`"))?;
+            let index = m
+                .index
+                .ok_or_else(|| anyhow!("`table-entry` needs `index`"))?;
+            let value = m
+                .value
+                .ok_or_else(|| anyhow!("`table-entry` needs `value`"))?;
+            if table.apply(index) == value {
+                bail!("`table-entry`: {name}[{index}] is already {value}: nothing is planted");
+            }
+            Mutation::TableEntry {
+                table,
+                index,
+                value,
+            }
+        }
         other => bail!(
             "unknown mutation kind `{other}` (rotate, rotate-right, shift-as-rotate, bool3, \
-             permute-param, permute-result, swap-params, swap-fields, drop-read, encode-as)"
+             permute-param, permute-result, swap-params, swap-fields, drop-read, encode-as, \
+             table-entry)"
         ),
     })
 }
