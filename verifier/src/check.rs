@@ -511,11 +511,12 @@ fn leak_values(
     Ok((run("")?, run(SECOND_RUN)?))
 }
 
-/// `ct(fallback)`: run the compiled fallback on symbolic inputs. The interpreter records
-/// every address, branch condition and trap condition that is not a constant term; each is
-/// a violation unless it provably takes one value for all inputs. A violation is shown as
-/// two inputs on which it differs.
-fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Verdict> {
+/// Terms, free inputs (name, width) and the fallback's run over them.
+type SymbolicRun = (Terms, Vec<(String, u32)>, build::FallbackRun<TermId>);
+
+/// The fallback of `ob`'s intrinsic run once on symbolic inputs: the terms, the inputs and
+/// the run (its leaks). Shared by checking and replaying `ct(fallback)`.
+fn symbolic_fallback_run(ctx: &Ctx, ob: &Obligation) -> Result<SymbolicRun> {
     let intr = ctx.intrinsic(&ob.intrinsic)?;
     let inputs: Vec<(String, u32)> = build::inputs(ctx, ob, &[])?
         .into_iter()
@@ -528,6 +529,15 @@ fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Ver
         .collect();
     let params = build::engine_param_values::<Terms>(intr, &env)?;
     let run = build::run_fallback(&mut terms, ctx, intr, &params)?;
+    Ok((terms, inputs, run))
+}
+
+/// `ct(fallback)`: run the compiled fallback on symbolic inputs. The interpreter records
+/// every address, branch condition and trap condition that is not a constant term; each is
+/// a violation unless it provably takes one value for all inputs. A violation is shown as
+/// two inputs on which it differs.
+fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Verdict> {
+    let (mut terms, inputs, run) = symbolic_fallback_run(ctx, ob)?;
     let probes = counterexample::probe_inputs(&inputs, seed_of(&ob.id), 48);
     for (k, leak) in run.leaks.iter().enumerate() {
         let normal = normalise(&mut terms, leak.value);
@@ -644,18 +654,7 @@ pub fn replay_constant_time(
     ob: &Obligation,
     both: &HashMap<String, Bits>,
 ) -> Result<Option<(String, Bits, Bits)>> {
-    let intr = ctx.intrinsic(&ob.intrinsic)?;
-    let inputs: Vec<(String, u32)> = build::inputs(ctx, ob, &[])?
-        .into_iter()
-        .map(|i| (i.name, i.width))
-        .collect();
-    let mut terms = Terms::new();
-    let env: HashMap<String, TermId> = inputs
-        .iter()
-        .map(|(n, w)| (n.clone(), terms.var(n, *w)))
-        .collect();
-    let params = build::engine_param_values::<Terms>(intr, &env)?;
-    let run = build::run_fallback(&mut terms, ctx, intr, &params)?;
+    let (terms, inputs, run) = symbolic_fallback_run(ctx, ob)?;
     for leak in &run.leaks {
         let (a, b) = leak_values(&terms, leak.value, &inputs, both)?;
         if a != b {
