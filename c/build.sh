@@ -38,8 +38,12 @@ mapfile -t INTRINSICS < <(grep -o 'WASM_ARM_NEON_IMPORT(__intrinsic_[a-z0-9_]*)'
 
 # Checked-in modules, described in c/prebuilt/README.md.
 PREBUILT=(wrappers_imports wrappers_fallback fallback_only
-          broken_sha1h_all_lanes wrappers_broken_sha1h broken_c_layer_hash_e_in_lane1
-          broken_aes_table_fallback)
+          broken_sha1h_all_lanes wrappers_broken_sha1h broken_c_layer_hash_e_in_lane1)
+# Broken fallbacks (tests/broken/wasm/<name>.c -> broken_<name>.wasm), each module exporting
+# the engine intrinsics its file defines.
+BROKEN_FALLBACKS=(aes_table_fallback aes_key_after_sub_bytes aesd_steps_misordered
+                  aes_mix_columns_swapped pmull_63_bit_product)
+for b in "${BROKEN_FALLBACKS[@]}"; do PREBUILT+=("broken_$b"); done
 for p in "${PROGRAMS[@]}"; do PREBUILT+=("${p}_kernel_imports" "${p}_kernel_fallback"); done
 
 # The program interface (c/programs/README.md), plus each kernel's block functions, which
@@ -122,11 +126,16 @@ build_wasm() {
         -o "$obj/c_layer_hash_e_in_lane1.o"
     clang "${WASM_LDFLAGS[@]}" "$obj/c_layer_hash_e_in_lane1.o" \
         -o "$o/broken_c_layer_hash_e_in_lane1.wasm"
-    # Right values, wrong timing: AESE through a data-indexed S-box table.
-    clang "${WASM_CFLAGS[@]}" -c "$ROOT/tests/broken/wasm/aes_table_fallback.c" \
-        -o "$obj/aes_table_fallback.o"
-    clang "${WASM_LDFLAGS[@]}" -Wl,--export=__intrinsic_vaeseq_u8 "$obj/aes_table_fallback.o" \
-        -o "$o/broken_aes_table_fallback.wasm"
+    # Right values but wrong timing (a data-indexed S-box table), or steps misassembled.
+    local b bx
+    for b in "${BROKEN_FALLBACKS[@]}"; do
+        src="$ROOT/tests/broken/wasm/$b.c"
+        clang "${WASM_CFLAGS[@]}" -c "$src" -o "$obj/broken_$b.o"
+        # shellcheck disable=SC2046
+        mapfile -t bx < <(exports $(grep -o '^v128_t __intrinsic_[a-z0-9_]*' "$src" | cut -d' ' -f2))
+        [ ${#bx[@]} -gt 0 ] || die "$src defines no __intrinsic_* function"
+        clang "${WASM_LDFLAGS[@]}" "${bx[@]}" "$obj/broken_$b.o" -o "$o/broken_$b.wasm"
+    done
     # Test harness, not prebuilt: engine intrinsics on random inputs.
     clang "${WASM_LDFLAGS[@]}" -Wl,--export=engine_vectors -Wl,--export=engine_vectors_count \
         "$obj/engine_vectors.o" -o "$o/engine_vectors_imports.wasm"

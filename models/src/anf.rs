@@ -19,10 +19,15 @@ pub type Poly = BTreeSet<Monomial>;
 
 /// Polynomials larger than this are given up on (the form would not pay off).
 const MAX_MONOMIALS: usize = 4096;
+/// Monomial products and sums a whole comparison may spend before giving up: nonlinear
+/// cones (an S-box computed as x^254) stay under `MAX_MONOMIALS` per bit, yet would take
+/// minutes to expand. The largest comparison the families need (PMULL) spends about 180k.
+const MAX_WORK: usize = 2_000_000;
 
 pub struct Anf<'t> {
     t: &'t Terms,
     memo: HashMap<(TermId, u32), Option<Rc<Poly>>>,
+    work: usize,
 }
 
 impl<'t> Anf<'t> {
@@ -30,6 +35,7 @@ impl<'t> Anf<'t> {
         Anf {
             t,
             memo: HashMap::new(),
+            work: 0,
         }
     }
 
@@ -47,6 +53,22 @@ impl<'t> Anf<'t> {
         let p = self.compute(t, i).map(Rc::new);
         self.memo.insert((t, i), p.clone());
         p
+    }
+
+    /// Charge `amount` to the budget; None once it is spent.
+    fn spend(&mut self, amount: usize) -> Option<()> {
+        self.work += amount;
+        (self.work <= MAX_WORK).then_some(())
+    }
+
+    fn xor(&mut self, a: &Poly, b: &Poly) -> Option<Poly> {
+        self.spend(a.len() + b.len())?;
+        Some(xor(a, b))
+    }
+
+    fn and(&mut self, a: &Poly, b: &Poly) -> Option<Poly> {
+        self.spend(a.len() * b.len())?;
+        and(a, b)
     }
 
     fn compute(&mut self, t: TermId, i: u32) -> Option<Poly> {
@@ -70,18 +92,30 @@ impl<'t> Anf<'t> {
                     (*self.bit(n.args[0], i - low)?).clone()
                 }
             }
-            Op::Not => xor(&*self.bit(n.args[0], i)?, &one()),
-            Op::Bin(BinOp::Xor) => xor(&*self.bit(n.args[0], i)?, &*self.bit(n.args[1], i)?),
-            Op::Bin(BinOp::And) => and(&*self.bit(n.args[0], i)?, &*self.bit(n.args[1], i)?)?,
+            Op::Not => {
+                let a = self.bit(n.args[0], i)?;
+                self.xor(&a, &one())?
+            }
+            Op::Bin(BinOp::Xor) => {
+                let (a, b) = (self.bit(n.args[0], i)?, self.bit(n.args[1], i)?);
+                self.xor(&a, &b)?
+            }
+            Op::Bin(BinOp::And) => {
+                let (a, b) = (self.bit(n.args[0], i)?, self.bit(n.args[1], i)?);
+                self.and(&a, &b)?
+            }
             Op::Bin(BinOp::Or) => {
                 let (a, b) = (self.bit(n.args[0], i)?, self.bit(n.args[1], i)?);
-                xor(&xor(&a, &b), &and(&a, &b)?)
+                let (sum, product) = (self.xor(&a, &b)?, self.and(&a, &b)?);
+                self.xor(&sum, &product)?
             }
             Op::Ite => {
                 // c·a + (1 + c)·b = c·(a + b) + b
                 let c = self.bit(n.args[0], 0)?;
                 let (a, b) = (self.bit(n.args[1], i)?, self.bit(n.args[2], i)?);
-                xor(&and(&c, &xor(&a, &b))?, &b)
+                let difference = self.xor(&a, &b)?;
+                let chosen = self.and(&c, &difference)?;
+                self.xor(&chosen, &b)?
             }
             // 0 - x for x in {0, 1}: the all-ones mask where x is 1 (how branch-free code
             // turns a bit into a mask).

@@ -12,11 +12,12 @@ pub enum Mutation {
     Rotate { from: u32, to: u32 },
     /// The boolean function `from` is computed as `to`.
     Bool3 { from: Bool3, to: Bool3 },
-    /// Param `param` reaches the model with lane i taken from lane `lanes[i]`.
-    PermuteParam { param: usize, lanes: [u8; 4] },
+    /// Param `param` reaches the model with lane i taken from lane `lanes[i]`; the lanes
+    /// are 128 / `lanes.len()` bits wide (4 entries: words, 16: bytes).
+    PermuteParam { param: usize, lanes: Vec<u8> },
     /// The result leaves the model with lane i taken from lane `lanes[i]`
     /// (`[0, 0, 0, 0]` is the original report's SHA1H fallback).
-    PermuteResult { lanes: [u8; 4] },
+    PermuteResult { lanes: Vec<u8> },
     /// Two params are swapped.
     SwapParams(usize, usize),
     /// Every 32-bit logical shift right by `amount` rotates right by `amount` instead.
@@ -140,8 +141,9 @@ impl<D: Domain> Domain for Mutant<'_, D> {
     }
 }
 
-fn permute<D: Domain>(d: &mut D, v: &D::V, lanes: &[u8; 4]) -> D::V {
-    let parts: Vec<D::V> = lanes.iter().map(|&l| d.lane(v, l as u32, 32)).collect();
+fn permute<D: Domain>(d: &mut D, v: &D::V, lanes: &[u8]) -> D::V {
+    let width = 128 / lanes.len() as u32;
+    let parts: Vec<D::V> = lanes.iter().map(|&l| d.lane(v, l as u32, width)).collect();
     d.from_lanes(&parts)
 }
 

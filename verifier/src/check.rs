@@ -318,6 +318,13 @@ fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equalit
     } else {
         (l, r)
     };
+    // Probing first: a wrong layer is usually found in milliseconds, before the abstraction
+    // spends seconds on a circuit that is wrong anyway.
+    if opts.probe {
+        if let Some(env) = p.find_by_probing(seed_of(ob_id))? {
+            return Ok(Equality::Differ(env, "probe".into()));
+        }
+    }
     // Byte functions are found before normalisation, which splits the byte a table is
     // applied to into bits.
     let mut lemmas: BTreeMap<String, Lemma> = BTreeMap::new();
@@ -370,11 +377,6 @@ fn decide_equal(p: &mut Prepared, ob_id: &str, opts: &Options) -> Result<Equalit
     }
     if opts.fast_path && models::anf::same_function(&p.terms, nl, nr) == Some(true) {
         return Ok(Equality::Equal(Method::AlgebraicNormalForm, vec![]));
-    }
-    if opts.probe {
-        if let Some(env) = p.find_by_probing(seed_of(ob_id))? {
-            return Ok(Equality::Differ(env, "probe".into()));
-        }
     }
     // Written only when the solver is asked: a query the fast paths made unnecessary may be
     // spuriously sat under the abstraction, and would have no direct query beside it.

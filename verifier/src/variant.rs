@@ -55,7 +55,7 @@ struct RawMutation {
     #[serde(default)]
     param: Option<usize>,
     #[serde(default)]
-    lanes: Option<[u8; 4]>,
+    lanes: Option<Vec<u8>>,
     #[serde(default)]
     params: Option<[usize; 2]>,
     #[serde(default)]
@@ -90,6 +90,10 @@ pub struct Expect {
     /// mistake the spec loader catches before any obligation is stated).
     #[serde(default)]
     pub rejected: Option<String>,
+    /// Why the solver alone is too slow on this case for the corpus test: the counterexample
+    /// is then expected from probing only, and the solver-only run skips the case, saying so.
+    #[serde(default)]
+    pub solver_too_slow: Option<String>,
 }
 
 /// A planted bug: in a model, or in the engine's native lowering table.
@@ -321,14 +325,10 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
             param: m
                 .param
                 .ok_or_else(|| anyhow!("`permute-param` needs `param`"))?,
-            lanes: m
-                .lanes
-                .ok_or_else(|| anyhow!("`permute-param` needs `lanes`"))?,
+            lanes: lane_permutation(&m.lanes, "permute-param")?,
         },
         "permute-result" => Mutation::PermuteResult {
-            lanes: m
-                .lanes
-                .ok_or_else(|| anyhow!("`permute-result` needs `lanes`"))?,
+            lanes: lane_permutation(&m.lanes, "permute-result")?,
         },
         "swap-params" => {
             let [a, b] = m
@@ -366,4 +366,25 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
              table-entry)"
         ),
     })
+}
+
+/// `lanes` of a permutation: 2, 4, 8 or 16 lane numbers of the v128 (lanes of 64, 32, 16 or
+/// 8 bits), each in range. Repeats are allowed (a lane broadcast is a planted bug too).
+fn lane_permutation(lanes: &Option<Vec<u8>>, kind: &str) -> Result<Vec<u8>> {
+    let lanes = lanes
+        .as_ref()
+        .ok_or_else(|| anyhow!("`{kind}` needs `lanes`"))?;
+    if ![2, 4, 8, 16].contains(&lanes.len()) {
+        bail!(
+            "`{kind}`: `lanes` has {} entries; give 2, 4, 8 or 16 (lanes of 64, 32, 16 or 8 bits)",
+            lanes.len()
+        );
+    }
+    if let Some(bad) = lanes.iter().find(|&&l| l as usize >= lanes.len()) {
+        bail!(
+            "`{kind}`: lane {bad} does not exist among {} lanes",
+            lanes.len()
+        );
+    }
+    Ok(lanes.clone())
 }
