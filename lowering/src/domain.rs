@@ -11,7 +11,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I128, I16, I16X8, I32, I32X4, I64, I64X2, I8, I8X16};
 use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
 use cranelift_frontend::FunctionBuilder;
-use models::{BinOp, Bits, Domain};
+use models::{BinOp, Bits, Domain, Table};
 
 use crate::table::known_lane32;
 
@@ -386,6 +386,47 @@ impl Domain for ClifDomain<'_, '_> {
 
     fn as_const(&self, v: &ClifValue) -> Option<Bits> {
         v.konst
+    }
+
+    /// `t` on all 16 bytes at once, through 16 byte shuffles instead of the byte-by-byte
+    /// GF(2^8) arithmetic: `swizzle(row_h, x ^ 16h)` is entry `x & 15` of the table's row `h`
+    /// when `x`'s high nibble is `h` (the index is then below 16) and 0 otherwise (CLIF's
+    /// swizzle zeroes out-of-range lanes), so the XOR over the 16 rows is `t(x)`. No memory
+    /// access and no branch depends on `x`: constant time, like the fallbacks.
+    fn table_bytes(&mut self, t: Table, v: &ClifValue) -> ClifValue {
+        if v.width != 128 {
+            let n = v.width / 8;
+            let bytes: Vec<ClifValue> = (0..n)
+                .map(|i| {
+                    let b = self.lane(v, i, 8);
+                    self.table(t, &b)
+                })
+                .collect();
+            return self.from_lanes(&bytes);
+        }
+        let x = if self.ty(v.value) == I8X16 {
+            v.value
+        } else {
+            self.builder.ins().bitcast(I8X16, little_endian(), v.value)
+        };
+        let entries = t.entries();
+        let mut acc: Option<Value> = None;
+        for h in 0..16usize {
+            let row: [u8; 16] = entries[16 * h..16 * h + 16].try_into().expect("16 entries");
+            let row = self.vconst(I8X16, u128::from_le_bytes(row));
+            let index = if h == 0 {
+                x
+            } else {
+                let high = self.vconst(I8X16, u128::from_le_bytes([16 * h as u8; 16]));
+                self.builder.ins().bxor(x, high)
+            };
+            let picked = self.builder.ins().swizzle(row, index);
+            acc = Some(match acc {
+                None => picked,
+                Some(a) => self.builder.ins().bxor(a, picked),
+            });
+        }
+        self.mk(acc.expect("16 rows"), 128)
     }
 
     fn rotl(&mut self, v: &ClifValue, n: u32) -> ClifValue {

@@ -127,6 +127,23 @@ impl<D: Domain> Domain for Mutant<'_, D> {
         }
         right
     }
+    fn table_bytes(&mut self, t: Table, v: &D::V) -> D::V {
+        let planted = self
+            .mutations
+            .iter()
+            .any(|m| matches!(m, Mutation::TableEntry { table, .. } if *table == t));
+        if !planted {
+            return self.inner.table_bytes(t, v);
+        }
+        // Byte by byte, each through `table` above.
+        let bytes: Vec<D::V> = (0..self.inner.width(v) / 8)
+            .map(|i| {
+                let b = self.inner.lane(v, i, 8);
+                self.table(t, &b)
+            })
+            .collect();
+        self.inner.from_lanes(&bytes)
+    }
     fn bool3(&mut self, f: Bool3, x: &D::V, y: &D::V, z: &D::V) -> D::V {
         let mut f = f;
         for m in self.mutations {
