@@ -96,6 +96,10 @@ def program(prog, R, machine, md):
     """One program's section of results.md; returns its results.json entry."""
     res = {}
     md.append(f"## {prog}\n")
+    # Bytes per block, as the hosts measured it (the module's block_bytes()).
+    tps = [d for k, d in R.items() if k.startswith("tp_") and d.get("blocks") and d.get("reps")]
+    block = int(tps[0]["bytes_per_run"] / (tps[0]["blocks"] * tps[0]["reps"])) if tps else 64
+    res["block_bytes"] = block
     kernel, plain = f"{prog}_blocks", f"plain_{prog}_blocks"
     versions = {"gcc": major(machine.get("aarch64_gcc")), "clang": major(machine.get("clang"))}
 
@@ -126,7 +130,7 @@ def program(prog, R, machine, md):
     res["aarch64_state0"] = check_states(prog, "AArch64", a64)
     gcc = a64.get("gcc", {}).get("insns_per_block")
     n = next(iter(a64.values()))["blocks"][1] if a64 else 0
-    md.append(f"### {prog}: AArch64 dynamic instructions per 64-byte block "
+    md.append(f"### {prog}: AArch64 dynamic instructions per {block}-byte block "
               f"(qemu TCG plugin; (count({n}) - count(1)) / {n - 1})\n")
     md.append("| implementation | function | insns/block | vs native gcc | crypto insns/block | "
               "GPR<->vector moves/block | static loop size |")
@@ -170,10 +174,10 @@ def program(prog, R, machine, md):
     res["x86_64_state0"] = check_states(prog, "throughput", tp)
     ref = tp.get("tp_wasmtime_bench_plain", {}).get("mbps_cpu_median")
     any_tp = next(iter(tp.values()), {})
-    mib = any_tp.get("blocks", 0) * 64 * any_tp.get("reps", 0) / 2**20
+    mib = any_tp.get("blocks", 0) * block * any_tp.get("reps", 0) / 2**20
     md.append(f"### {prog}: x86-64 throughput (MB/s per CPU-second, median of "
-              f"{len(any_tp.get('mbps_cpu_runs', []))} runs of {any_tp.get('blocks', 0)} blocks x "
-              f"{any_tp.get('reps', 0)} = {mib:.{0 if mib >= 10 else 2}f} MiB)\n")
+              f"{len(any_tp.get('mbps_cpu_runs', []))} runs of {any_tp.get('blocks', 0)} blocks of "
+              f"{block} bytes x {any_tp.get('reps', 0)} = {mib:.{0 if mib >= 10 else 2}f} MiB)\n")
     md.append("| runtime | module | code | MB/s (median) | runs | vs plain C on wasmtime |")
     md.append("|---|---|---|---|---|---|")
     for key, runner, module, what in TP_ROWS:
@@ -234,17 +238,17 @@ def program(prog, R, machine, md):
 
 def summary(progs, md):
     """One line per program: the headline numbers."""
-    md.append("## Summary (AArch64 per 64-byte block; x86-64 MB/s)\n")
-    md.append("| program | gcc | clang | (D) fwd | (D)/gcc | (D) GPR<->vector moves | (A) | "
+    md.append("## Summary (AArch64 instructions per block; x86-64 MB/s)\n")
+    md.append("| program | block bytes | gcc | clang | (D) fwd | (D)/gcc | (D) GPR<->vector moves | (A) | "
               "(A) JIT MB/s | plain C on wasmtime MB/s |")
-    md.append("|---|---|---|---|---|---|---|---|---|")
+    md.append("|---|---|---|---|---|---|---|---|---|---|")
     for prog, r in progs.items():
         a, t = r["aarch64_per_block"], r["x86_64_throughput"]
         g = lambda rid, k="insns_per_block": fmt(a[rid][k]) if rid in a else "—"
         mb = lambda key: f"{t[key]['mbps_cpu_median']:.0f}" if key in t else "—"
         ratio = (f"{a['engine-D-fwd']['insns_per_block'] / a['gcc']['insns_per_block']:.2f}x"
                  if "engine-D-fwd" in a and "gcc" in a else "—")
-        md.append(f"| {prog} | {g('gcc')} | {g('clang')} | {g('engine-D-fwd')} | {ratio} | "
+        md.append(f"| {prog} | {r.get('block_bytes', '—')} | {g('gcc')} | {g('clang')} | {g('engine-D-fwd')} | {ratio} | "
                   f"{g('engine-D-fwd', 'gpr_vec_moves_per_block')} | {g('engine-A')} | "
                   f"{mb('tp_engine_bench_neon')} | {mb('tp_wasmtime_bench_plain')} |")
     md.append("")

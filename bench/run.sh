@@ -164,15 +164,17 @@ build_program() {
 
 # ---------------------------------------------------------------- AArch64 counts
 COUNT=$ROOT/tools/qemu-plugin/count.sh
-# count_row ID PROGRAM FUNCTION DISASSEMBLY MODE: counts for 1 and N blocks, state check,
-# static loop classification; writes PR/a64_ID.json.
+# count_row ID PROGRAM FUNCTION DISASSEMBLY MODE [RANGE]: counts for 1 and N blocks, state
+# check, static loop classification; writes PR/a64_ID.json. The counts are of FUNCTION's own
+# instructions, or with RANGE `-` of the whole program (the difference between the two runs
+# is then the blocks' work including callees).
 count_row() {
-    local id=$1 prog=$2 func=$3 dis=$4 mode=$5 args1 argsn c1 cn log state
+    local id=$1 prog=$2 func=$3 dis=$4 mode=$5 range=${6:-$3} args1 argsn c1 cn log state
     if [ "$(basename "$prog")" = driver_bench ]; then args1=("$mode" 1); argsn=("$mode" "$N")
     else args1=("$mode" 1 1); argsn=("$mode" "$N" 1); fi
     log=$PW/count_$id.log
-    c1=$("$COUNT" "$prog" "$func" "${args1[@]}" 2>"$log") || { cat "$log" >&2; die "$P: count $id (1 block) failed"; }
-    cn=$("$COUNT" "$prog" "$func" "${argsn[@]}" 2>"$log") || { cat "$log" >&2; die "$P: count $id ($N blocks) failed"; }
+    c1=$("$COUNT" "$prog" "$range" "${args1[@]}" 2>"$log") || { cat "$log" >&2; die "$P: count $id (1 block) failed"; }
+    cn=$("$COUNT" "$prog" "$range" "${argsn[@]}" 2>"$log") || { cat "$log" >&2; die "$P: count $id ($N blocks) failed"; }
     # The native bench prints "state W0 W1 ...", the driver "state0 W0": word 0 after N blocks.
     state=$(grep -oE '(state0? )[0-9a-f]{8}' "$log" | head -n1 | awk '{print $2}')
     python3 "$BENCH/classify.py" "$dis" "$func" >"$PW/loop_$id.json"
@@ -202,8 +204,10 @@ count_program() {
         count_row "$name" "$PW/$name/driver_bench" "wasm_${P}_blocks" "$PW/$name/module.dis" neon
     done
     # Plain (scalar) C for reference: native gcc, and compiled to Wasm then by the engine.
-    count_row gcc-plain "$PW/bench_gcc" "plain_${P}_blocks" "$PW/bench_gcc.dis" plain
-    count_row engine-plain "$PW/engine-A/driver_bench" "wasm_plain_${P}_blocks" "$PW/engine-A/module.dis" plain
+    count_row gcc-plain "$PW/bench_gcc" "plain_${P}_blocks" "$PW/bench_gcc.dis" plain -
+    # Plain C block functions call out (AES-GCM's, per block), and the engine inlines nothing:
+    # these rows count the whole program.
+    count_row engine-plain "$PW/engine-A/driver_bench" "wasm_plain_${P}_blocks" "$PW/engine-A/module.dis" plain -
 }
 
 # ---------------------------------------------------------------- x86-64 throughput
@@ -237,16 +241,17 @@ EOF
 # ---------------------------------------------------------------- x86-64 callgrind counts
 # cg ID KIND CMD...: runs CMD under callgrind with the word BLOCKS replaced by 1 and by CG_N.
 # KIND jit = sum of Ir in code without an object file (JIT code); KIND sym:NAME = Ir of
-# function NAME. The two runs go in parallel: they are counts, not timings, and callgrind is
+# function NAME including its callees. The two runs go in parallel: they are counts, not timings, and callgrind is
 # most of a --short run.
 cg() {
     local id=$1 kind=$2; shift 2
-    local n f a cmd pids=() pid
+    local n f a cmd pids=() pid inclusive=no
+    case $kind in sym:*) inclusive=yes ;; esac
     for n in 1 "$CG_N"; do
         cmd=(); for a in "$@"; do if [ "$a" = BLOCKS ]; then cmd+=("$n"); else cmd+=("$a"); fi; done
         f=$PW/cg_${id}_$n.out
         (valgrind --tool=callgrind --callgrind-out-file="$f" "${cmd[@]}" >/dev/null 2>"$f.err" &&
-            callgrind_annotate --threshold=100 "$f" >"$f.txt" 2>>"$f.err") &
+            callgrind_annotate --inclusive="$inclusive" --threshold=100 "$f" >"$f.txt" 2>>"$f.err") &
         pids+=($!)
     done
     for pid in "${pids[@]}"; do

@@ -49,7 +49,7 @@ for p in "${PROGRAMS[@]}"; do PREBUILT+=("${p}_kernel_imports" "${p}_kernel_fall
 # The program interface (c/programs/README.md), plus each kernel's block functions, which
 # the benchmarks count.
 kernel_exports() {
-    echo kat kat_case_count kat_case_name process input_buffer input_capacity \
+    echo kat kat_case_count kat_case_name process input_buffer input_capacity block_bytes \
         bench_neon bench_plain engine_features "$1_blocks" "plain_$1_blocks"
 }
 

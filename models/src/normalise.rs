@@ -11,8 +11,6 @@
 //!
 //! Every rule is checked by `tests::normalising_preserves_value`.
 
-use std::collections::HashMap;
-
 use crate::bits::Bits;
 use crate::domain::BinOp;
 use crate::table::Table;
@@ -20,18 +18,18 @@ use crate::term::{Op, TermId, Terms};
 
 pub struct Normaliser<'a> {
     t: &'a mut Terms,
-    memo: HashMap<TermId, TermId>,
+    memo: crate::term::FastMap<TermId, TermId>,
     /// Extracts already pushed down: without it, an extract reaching a node along two paths
     /// (both arms of an `ite` chain) is pushed down twice, exponentially in the chain.
-    extracts: HashMap<(TermId, u32, u32), TermId>,
+    extracts: crate::term::FastMap<(TermId, u32, u32), TermId>,
 }
 
 impl<'a> Normaliser<'a> {
     pub fn new(t: &'a mut Terms) -> Self {
         Normaliser {
             t,
-            memo: HashMap::new(),
-            extracts: HashMap::new(),
+            memo: Default::default(),
+            extracts: Default::default(),
         }
     }
 
@@ -600,6 +598,7 @@ mod tests {
     use super::*;
     use crate::domain::Domain;
     use proptest::prelude::*;
+    use std::collections::HashMap;
 
     /// A recipe for a random term over three 32-bit and one 64-bit variable.
     #[derive(Clone, Debug)]

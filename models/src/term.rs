@@ -33,11 +33,49 @@ pub struct Node {
     pub width: u32,
 }
 
+/// A fast, deterministic hasher for the term store's maps (the multiply-and-rotate word hash
+/// rustc uses internally): terms are small integers and short node records, for which the
+/// default SipHash (built against hash flooding, not a concern here) dominated the profiles.
+#[derive(Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`WordHasher`].
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
 #[derive(Default, Clone)]
 pub struct Terms {
     nodes: Vec<Node>,
-    index: HashMap<Node, TermId>,
+    index: FastMap<Node, TermId>,
     var_widths: HashMap<String, u32>,
+    /// `postorder`'s visited marks, reused across calls: a node is visited in the current
+    /// walk when its mark equals the walk's number. Walks of small cones in a large store
+    /// (the byte abstraction makes thousands) then cost their cone, not the store's size.
+    marks: std::cell::RefCell<(u32, Vec<u32>)>,
 }
 
 impl Terms {
@@ -122,7 +160,7 @@ impl Terms {
 
     /// `root` with every occurrence of `from` replaced by `to` (same width).
     pub fn substitute(&mut self, root: TermId, from: TermId, to: TermId) -> TermId {
-        let mut map: HashMap<TermId, TermId> = HashMap::from([(from, to)]);
+        let mut map: FastMap<TermId, TermId> = FastMap::from_iter([(from, to)]);
         for t in self.postorder(&[root]) {
             if map.contains_key(&t) {
                 continue;
@@ -144,8 +182,8 @@ impl Terms {
     /// the operations of that lane (no whole-vector node in between). Bit-for-bit the same
     /// function; nothing is split finer than the extracts already are.
     pub fn localise(&mut self, root: TermId) -> TermId {
-        let mut map: HashMap<TermId, TermId> = HashMap::new();
-        let mut narrowed: HashMap<(TermId, u32, u32), TermId> = HashMap::new();
+        let mut map: FastMap<TermId, TermId> = FastMap::default();
+        let mut narrowed: FastMap<(TermId, u32, u32), TermId> = FastMap::default();
         for t in self.postorder(&[root]) {
             let n = self.node(t).clone();
             let args: Vec<TermId> = n.args.iter().map(|a| map[a]).collect();
@@ -165,7 +203,7 @@ impl Terms {
         t: TermId,
         hi: u32,
         lo: u32,
-        memo: &mut HashMap<(TermId, u32, u32), TermId>,
+        memo: &mut FastMap<(TermId, u32, u32), TermId>,
     ) -> TermId {
         let n = self.node(t).clone();
         assert!(
@@ -309,7 +347,17 @@ impl Terms {
 
     /// Every node reachable from `roots`, children before parents, each once.
     pub fn postorder(&self, roots: &[TermId]) -> Vec<TermId> {
-        let mut seen = vec![false; self.nodes.len()];
+        let mut marks = self.marks.borrow_mut();
+        let (walk, seen) = &mut *marks;
+        *walk = walk.wrapping_add(1);
+        if *walk == 0 {
+            seen.iter_mut().for_each(|m| *m = 0);
+            *walk = 1;
+        }
+        let walk = *walk;
+        if seen.len() < self.nodes.len() {
+            seen.resize(self.nodes.len(), 0);
+        }
         let mut out = Vec::new();
         let mut stack: Vec<(TermId, bool)> = roots.iter().rev().map(|&r| (r, false)).collect();
         while let Some((t, expanded)) = stack.pop() {
@@ -317,13 +365,13 @@ impl Terms {
                 out.push(t);
                 continue;
             }
-            if seen[t.0 as usize] {
+            if seen[t.0 as usize] == walk {
                 continue;
             }
-            seen[t.0 as usize] = true;
+            seen[t.0 as usize] = walk;
             stack.push((t, true));
             for &a in self.node(t).args.iter().rev() {
-                if !seen[a.0 as usize] {
+                if seen[a.0 as usize] != walk {
                     stack.push((a, false));
                 }
             }
@@ -334,7 +382,7 @@ impl Terms {
     /// Evaluate `roots` under an assignment of the free variables. A missing
     /// variable is an error naming it.
     pub fn eval(&self, roots: &[TermId], env: &HashMap<String, Bits>) -> Result<Vec<Bits>, String> {
-        let mut vals: HashMap<TermId, Bits> = HashMap::new();
+        let mut vals: FastMap<TermId, Bits> = FastMap::default();
         for t in self.postorder(roots) {
             let n = self.node(t);
             let a = |i: usize| vals[&n.args[i]];

@@ -2,7 +2,8 @@
 # Usage: count.sh PROGRAM FUNCTION [ARGS...]
 # Runs the (static or dynamic) AArch64 PROGRAM under qemu-aarch64 with the
 # insncount plugin restricted to FUNCTION's bytes [addr, addr+size) from
-# `aarch64-linux-gnu-nm -S`, and prints the plugin's line on stdout:
+# `aarch64-linux-gnu-nm -S` (FUNCTION `-`: the whole program), and prints the
+# plugin's line on stdout:
 #   insns=N crypto=N gpr_vec_moves=N
 # Counts include every call of FUNCTION but not its callees (outside the range).
 # PROGRAM's stdout goes to stderr so that stdout carries only the plugin line;
@@ -24,15 +25,19 @@ if [ ! -f "$plugin" ] || [ "$here/insncount.c" -nt "$plugin" ] || [ "$here/qemu_
     "$here/build.sh" >/dev/null
 fi
 
-# Text symbols only (t/T); a function needs a size to define its range.
-sym=$("$NM" -S "$prog" | awk -v f="$func" '$4 == f && ($3 == "T" || $3 == "t") { print $1, $2; exit }')
-if [ -z "$sym" ]; then
-    echo "$0: no sized text symbol '$func' in $prog (stripped, or asm without .size?)" >&2
-    exit 1
+if [ "$func" = - ]; then
+    start=0x0 end=0xffffffffffffffff
+else
+    # Text symbols only (t/T); a function needs a size to define its range.
+    sym=$("$NM" -S "$prog" | awk -v f="$func" '$4 == f && ($3 == "T" || $3 == "t") { print $1, $2; exit }')
+    if [ -z "$sym" ]; then
+        echo "$0: no sized text symbol '$func' in $prog (stripped, or asm without .size?)" >&2
+        exit 1
+    fi
+    start=$(printf '0x%s' "${sym% *}")
+    size=$(printf '0x%s' "${sym#* }")
+    end=$(printf '0x%x' $((start + size)))
 fi
-start=$(printf '0x%s' "${sym% *}")
-size=$(printf '0x%s' "${sym#* }")
-end=$(printf '0x%x' $((start + size)))
 
 errf=$(mktemp)
 trap 'rm -f "$errf"' EXIT

@@ -815,7 +815,7 @@ pub fn run_all(
         let start = Instant::now();
         let verdict = check_lemma(lemma, opts).unwrap_or_else(|e| Verdict::Error(format!("{e:#}")));
         if !matches!(verdict, Verdict::Proved(_)) {
-            failed.push(id.clone());
+            failed.push((id.clone(), verdict.clone()));
         }
         let mut out = Outcome {
             family: "-".into(),
@@ -834,11 +834,28 @@ pub fn run_all(
         outcomes.push(out);
     }
     for o in &mut outcomes {
-        if let Some(bad) = o.lemmas.iter().find(|l| failed.contains(l)) {
-            o.verdict = Verdict::Error(format!("the proof relies on `{bad}`, which does not hold"));
+        if let Some((bad, why)) = failed.iter().find(|(id, _)| o.lemmas.contains(id)) {
+            o.verdict = relying_on(bad, why);
         }
     }
     outcomes
+}
+
+/// The verdict of a proof that relies on lemma `lemma`, which was not proved (`why`). A proof
+/// is only as good as its lemmas; a lemma that is `unknown` (a timeout is not a refutation)
+/// leaves the proof `unknown`, not wrong.
+fn relying_on(lemma: &str, why: &Verdict) -> Verdict {
+    match why {
+        Verdict::Unknown(reason) => Verdict::Unknown(format!(
+            "the proof relies on `{lemma}`, which is unknown ({reason})"
+        )),
+        Verdict::Counterexample(_) => Verdict::Error(format!(
+            "the proof relies on `{lemma}`, which does not hold"
+        )),
+        _ => Verdict::Error(format!(
+            "the proof relies on `{lemma}`, which could not be checked"
+        )),
+    }
 }
 
 fn save(out: &mut Outcome, opts: &Options) {
@@ -911,6 +928,33 @@ mod tests {
             save_dir: None,
             jobs: 1,
         }
+    }
+
+    /// A proof resting on a lemma the solver could not decide is `unknown` (exit 3), not an
+    /// error; on a refuted lemma it is an error.
+    #[test]
+    fn proofs_inherit_unknown_lemmas_as_unknown() {
+        let timeout = Verdict::Unknown("timeout after 20000 ms".into());
+        let v = relying_on("lemma: choose = x", &timeout);
+        assert!(
+            matches!(&v, Verdict::Unknown(r) if r.contains("timeout")),
+            "{v}"
+        );
+        let outcome = |verdict| Outcome {
+            family: "sha1".into(),
+            id: "x".into(),
+            intrinsic: "x".into(),
+            kind: "equivalence",
+            left: Layer::Engine,
+            right: Layer::Engine,
+            verdict,
+            ms: 0.0,
+            saved: None,
+            lemmas: vec![],
+        };
+        assert_eq!(exit_code(&[outcome(v)]), 3);
+        let v = relying_on("lemma: choose = x", &Verdict::Error("bad".into()));
+        assert!(matches!(v, Verdict::Error(_)), "{v}");
     }
 
     /// A lemma obligation can fail: a formula that is not Choose, labelled as Choose.

@@ -123,7 +123,7 @@ impl Counterexample {
         let _ = writeln!(s);
         let banner = match self.kind.as_str() {
             "lane-fact" => "ERROR: a lane the spec says is unobserved changes the result",
-            "lemma" => "ERROR: boolean-function lemma does not hold",
+            "lemma" => "ERROR: lemma does not hold",
             "constant-time" => "ERROR: the fallback is not constant time",
             _ => "ERROR: value mismatch between layers",
         };

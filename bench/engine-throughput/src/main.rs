@@ -70,18 +70,20 @@ fn throughput(wasm_path: &str, export: &str, blocks: u32, reps: u32, runs: usize
     let mut inst = Instance::new(&wasm, &hooks)?;
     let buf = one_i32(inst.call("input_buffer", &[])?)? as usize;
     let cap = one_i32(inst.call("input_capacity", &[])?)? as usize;
-    if blocks as usize * 64 > cap {
+    let block_bytes = one_i32(inst.call("block_bytes", &[])?)? as usize;
+    if blocks as usize * block_bytes > cap {
         bail!("{blocks} blocks exceed the module's input buffer ({cap} bytes)");
     }
-    // Same pattern as bench.c: byte i = i*131 + 7.
-    for (i, b) in inst.memory_mut()[buf..buf + cap].iter_mut().enumerate() {
-        *b = (i as u32).wrapping_mul(131).wrapping_add(7) as u8;
-    }
     let args = [Val::I32(blocks as i32), Val::I32(reps as i32)];
-    let bytes = 64.0 * blocks as f64 * reps as f64;
+    let bytes = block_bytes as f64 * blocks as f64 * reps as f64;
     let (mut cpu_mbps, mut wall_mbps) = (Vec::new(), Vec::new());
     let mut state0 = 0u32;
     for _ in 0..runs {
+        // Same pattern as bench.c (byte i = i*131 + 7), before every call: a kernel may
+        // process the buffer in place (AES-GCM encrypts it).
+        for (i, b) in inst.memory_mut()[buf..buf + cap].iter_mut().enumerate() {
+            *b = (i as u32).wrapping_mul(131).wrapping_add(7) as u8;
+        }
         let c0 = thread_cpu_ns();
         let t0 = Instant::now();
         let r = one_i32(
