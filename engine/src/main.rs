@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use cli_stdout::{out, outln};
 use engine::{
     compile_object, CallError, CompileOptions, Config, Instance, NoIntrinsics, ObjTarget, Val,
     WasmTy,
@@ -86,16 +87,22 @@ fn with_options<R>(
 #[derive(Subcommand)]
 enum Command {
     /// JIT-compile FILE and call an export; prints one result per line (v128 as 0x hex).
-    /// Exits with status 2 and the trap message if the call traps.
+    /// Exits with status 2 and the trap message if the call traps, and with status 3 if it
+    /// has not returned after --timeout seconds.
     Run {
         /// The .wasm module.
         file: PathBuf,
         /// Export to call.
         #[arg(long)]
         invoke: String,
-        /// Arguments: decimal or 0x-hex integers, v128 as one 0x-prefixed 128-bit hex number.
-        #[arg(allow_hyphen_values = true)]
+        /// Arguments: decimal or 0x-hex integers (negative ones too), v128 as one 0x-prefixed
+        /// 128-bit hex number. Each must fit its parameter's type (i32 as signed or unsigned).
+        #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
+        /// Give up on a call that has not returned after this many seconds (the JIT code
+        /// cannot be interrupted, so the process ends).
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
         #[command(flatten)]
         lowering: LoweringArgs,
     },
@@ -151,6 +158,18 @@ fn parse_int(s: &str) -> Result<i128> {
 
 fn parse_arg(s: &str, ty: WasmTy) -> Result<Val> {
     let v = parse_int(s).with_context(|| format!("bad {} argument `{s}`", ty.name()))?;
+    // Signed or unsigned readings of the type's bits; anything else would wrap silently.
+    let (lo, hi) = match ty {
+        WasmTy::I32 => (i32::MIN as i128, u32::MAX as i128),
+        WasmTy::I64 => (i64::MIN as i128, u64::MAX as i128),
+        WasmTy::V128 => (i128::MIN, i128::MAX),
+    };
+    if v < lo || v > hi {
+        bail!(
+            "{} argument `{s}` is out of range ({lo} ..= {hi})",
+            ty.name()
+        );
+    }
     Ok(match ty {
         WasmTy::I32 => Val::I32(v as i32),
         WasmTy::I64 => Val::I64(v as i64),
@@ -176,8 +195,12 @@ fn run(cli: Cli) -> Result<()> {
             file,
             invoke,
             args,
+            timeout,
             lowering,
         } => {
+            if !(timeout > 0.0 && timeout.is_finite()) {
+                bail!("--timeout must be a positive number of seconds, got {timeout}");
+            }
             let wasm = read_module(&file)?;
             let mut inst = with_options(lowering, cfg!(target_arch = "aarch64"), |opts| {
                 Instance::with_options(&wasm, opts, Config::default())
@@ -201,17 +224,36 @@ fn run(cli: Cli) -> Result<()> {
                 .zip(&sig.params)
                 .map(|(a, t)| parse_arg(a, *t))
                 .collect::<Result<Vec<_>>>()?;
-            match inst.call(&invoke, &vals) {
+            // The call runs on a worker thread; this one ends the process if it overruns.
+            let (done, finished) = std::sync::mpsc::channel();
+            let worker = std::thread::spawn(move || {
+                let r = inst.call(&invoke, &vals);
+                let _ = done.send(());
+                (invoke, r)
+            });
+            if finished
+                .recv_timeout(std::time::Duration::from_secs_f64(timeout))
+                .is_err()
+            {
+                eprintln!(
+                    "error: the call has not returned after {timeout} s (--timeout); stopping"
+                );
+                std::process::exit(3);
+            }
+            let (invoke, result) = worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("the engine panicked during the call"))?;
+            match result {
                 Ok(results) => {
                     for r in results {
-                        println!("{r}");
+                        outln!("{r}");
                     }
                 }
                 Err(CallError::Trap(trap)) => {
                     eprintln!("{trap}");
                     std::process::exit(2);
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(anyhow::Error::from(e).context(format!("calling `{invoke}`"))),
             }
         }
         Command::Clif {
@@ -231,7 +273,7 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 engine::compile::function_clif_for(&wasm, opts, func, isa.as_deref())
             })?;
-            print!("{clif}");
+            out!("{clif}");
         }
         Command::Compile {
             file,

@@ -1,7 +1,7 @@
 //! `verifier`: the command line. See `verifier --help`.
 
+use cli_stdout::{out, outln};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -256,7 +256,7 @@ fn main() -> ExitCode {
         )
         .map(|_| 0),
         Command::Show { file } => Counterexample::load(&file).map(|c| {
-            print!("{}", c.render());
+            out!("{}", c.render());
             0
         }),
         Command::Replay { file, isa_dir } => cmd_replay(&file, isa_dir),
@@ -407,31 +407,30 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     if let Some(p) = &a.report {
         std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
     }
-    let mut out = std::io::stdout().lock();
     if a.json {
-        out.write_all(text.as_bytes())?;
+        out!("{text}");
     } else {
         if let Some(v) = variant {
-            writeln!(out, "variant {}: {}", v.path.display(), v.description)?;
+            outln!("variant {}: {}", v.path.display(), v.description);
         }
         let mut family = None;
         for o in &outcomes {
             if several && family != Some(&o.family) {
                 if o.family == "-" {
-                    writeln!(out, "lemmas (shared by the families):")?;
+                    outln!("lemmas (shared by the families):");
                 } else {
-                    writeln!(out, "family {}:", o.family)?;
+                    outln!("family {}:", o.family);
                 }
                 family = Some(&o.family);
             }
-            writeln!(out, "{}", report::line(o))?;
+            outln!("{}", report::line(o));
         }
         for o in &outcomes {
             if let Verdict::Counterexample(c) = &o.verdict {
-                write!(out, "\n{}", c.render())?;
+                out!("\n{}", c.render());
             }
         }
-        writeln!(out, "\n{}", report::summary_line(&json.summary))?;
+        outln!("\n{}", report::summary_line(&json.summary));
     }
     Ok(code)
 }
@@ -452,20 +451,20 @@ fn cmd_list(family: Option<&str>, json: bool) -> Result<()> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&listed)?);
+            outln!("{}", serde_json::to_string_pretty(&listed)?);
             return Ok(());
         }
-        println!("Families (spec/intrinsics/<family>.toml):");
+        outln!("Families (spec/intrinsics/<family>.toml):");
         for s in &specs {
             let names: Vec<&str> = s.intrinsics.iter().map(|i| i.name.as_str()).collect();
-            println!(
+            outln!(
                 "  {:<8} {:>3} obligations  {}",
                 s.family,
                 obligation::all(s).len(),
                 names.join(", ")
             );
         }
-        println!("\n`verifier list <family>` (or `all`) shows intrinsics, layers and obligations.");
+        outln!("\n`verifier list <family>` (or `all`) shows intrinsics, layers and obligations.");
         return Ok(());
     };
     let specs: Vec<spec::Spec> = families(family)?
@@ -488,35 +487,39 @@ fn cmd_list(family: Option<&str>, json: bool) -> Result<()> {
                 });
             }
         }
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        outln!("{}", serde_json::to_string_pretty(&listed)?);
         return Ok(());
     }
     for spec in &specs {
-        println!(
+        outln!(
             "Family {} ({})\n\nIntrinsics:",
             spec.family,
             spec.path.display()
         );
         for i in &spec.intrinsics {
-            println!(
+            outln!(
                 "  {:<16} {}  [{} {:#010x}] -> {}",
-                i.name, i.prototype, i.instruction, i.encoding, i.engine.name
+                i.name,
+                i.prototype,
+                i.instruction,
+                i.encoding,
+                i.engine.name
             );
         }
-        println!();
+        outln!();
     }
-    println!("Helpers (plain Wasm SIMD, no engine intrinsic; spec/helpers.toml):");
+    outln!("Helpers (plain Wasm SIMD, no engine intrinsic; spec/helpers.toml):");
     for h in spec::load_helpers()? {
-        println!("  {:<22} {}", h.name, h.wasm);
+        outln!("  {:<22} {}", h.name, h.wasm);
     }
-    println!("\nLayers:");
+    outln!("\nLayers:");
     for l in Layer::ALL {
-        println!("  {:<8} {}", l.name(), l.describe());
+        outln!("  {:<8} {}", l.name(), l.describe());
     }
     for spec in &specs {
-        println!("\nObligations of {}:", spec.family);
+        outln!("\nObligations of {}:", spec.family);
         for o in obligation::all(spec) {
-            println!("  {}\n      {}", o.id, o.statement(spec));
+            outln!("  {}\n      {}", o.id, o.statement(spec));
         }
     }
     Ok(())
@@ -624,7 +627,7 @@ fn cmd_eval(
     let (l, r) = check::evaluate(&ctx, &ob, &env)?;
     let side = if on_left { l } else { r };
     let result = side.last().unwrap().bits().unwrap();
-    println!("{}", result.hex());
+    outln!("{}", result.hex());
     Ok(())
 }
 
@@ -672,15 +675,15 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
         env.insert(v.name.clone(), b);
     }
     if ob.kind == obligation::Kind::ConstantTime {
-        println!("replaying {}\n  {}", c.obligation, ob.statement(&spec));
-        println!("\nInputs:");
+        outln!("replaying {}\n  {}", c.obligation, ob.statement(&spec));
+        outln!("\nInputs:");
         for v in &c.inputs {
-            println!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
+            outln!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
         }
         return Ok(match check::replay_constant_time(&ctx, &ob, &env)? {
             Some((what, a, b)) => {
-                println!("\nSTILL FAILS: the {what} differs between the runs");
-                println!(
+                outln!("\nSTILL FAILS: the {what} differs between the runs");
+                outln!(
                     "  run 1 = {}\n  run 2 = {}",
                     lanes_text(&a.hex(), a.width()),
                     lanes_text(&b.hex(), b.width())
@@ -688,21 +691,21 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
                 1
             }
             None => {
-                println!("\nNO LONGER FAILS: no address, branch or trap condition differs between the runs");
+                outln!("\nNO LONGER FAILS: no address, branch or trap condition differs between the runs");
                 0
             }
         });
     }
     let (left, right) = check::evaluate(&ctx, &ob, &env)?;
-    println!("replaying {}\n  {}", c.obligation, ob.statement(&spec));
-    println!("\nInputs:");
+    outln!("replaying {}\n  {}", c.obligation, ob.statement(&spec));
+    outln!("\nInputs:");
     for v in &c.inputs {
-        println!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
+        outln!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
     }
     for (layer, vals) in [(c.left, &left), (c.right, &right)] {
-        println!("\nLayer {layer}:");
+        outln!("\nLayer {layer}:");
         for v in vals {
-            println!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
+            outln!("  {} = {}", v.name, lanes_text(&v.hex, v.width));
         }
     }
     let (a, b) = (
@@ -714,13 +717,13 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
             .iter()
             .map(|l| l.to_string())
             .collect();
-        println!(
+        outln!(
             "\nSTILL FAILS: the layers differ in lanes {}",
             lanes.join(", ")
         );
         Ok(1)
     } else {
-        println!("\nNO LONGER FAILS: the layers agree on these inputs");
+        outln!("\nNO LONGER FAILS: the layers agree on these inputs");
         Ok(0)
     }
 }

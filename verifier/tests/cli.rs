@@ -435,3 +435,39 @@ fn checked_in_example_counterexamples_show_and_still_fail_on_replay() {
         dir.display()
     );
 }
+
+/// A closed or full stdout ends the program with a status and (when full) a message, never a
+/// panic (exit 101).
+#[test]
+fn closed_or_full_stdout_is_not_a_panic() {
+    let example =
+        "counterexamples/examples/choose-and-parity-swapped--vsha1cq_u32-engine-aarch64.json";
+    for args in [&["list", "all"][..], &["show", example]] {
+        // Full: /dev/full accepts the open and fails every write with ENOSPC.
+        let full = Command::new(env!("CARGO_BIN_EXE_verifier"))
+            .args(args)
+            .current_dir(root())
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&full);
+        assert_eq!(full.status.code(), Some(4), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        // Closed: the reading end of the pipe is gone before the program starts.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let closed = Command::new(env!("CARGO_BIN_EXE_verifier"))
+            .args(args)
+            .current_dir(root())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&closed);
+        assert_eq!(closed.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

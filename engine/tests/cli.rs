@@ -1,0 +1,121 @@
+//! The `engine` command line as a user meets it: argument ranges, options after the
+//! arguments, calls that never return, and a closed or full stdout.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn module(name: &str, wat: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("engine-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::write(&path, wat::parse_str(wat).unwrap()).unwrap();
+    path
+}
+
+fn engine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engine"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+const ADD: &str = r#"(module (func (export "add") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.add))"#;
+
+#[test]
+fn options_after_the_arguments_are_options() {
+    let m = module("add", ADD);
+    let out = engine(&[
+        "run",
+        m.to_str().unwrap(),
+        "--invoke",
+        "add",
+        "2",
+        "-5",
+        "--lowering",
+        "portable",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout, "-3\n");
+}
+
+#[test]
+fn integer_arguments_out_of_range_are_errors() {
+    let m = module("add", ADD);
+    let out = engine(&[
+        "run",
+        m.to_str().unwrap(),
+        "--invoke",
+        "add",
+        "4294967296",
+        "0",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stderr.contains("i32 argument `4294967296` is out of range"),
+        "{stderr}"
+    );
+    // Both readings of 32 bits are accepted: 4294967295 is -1.
+    let out = engine(&[
+        "run",
+        m.to_str().unwrap(),
+        "--invoke",
+        "add",
+        "4294967295",
+        "0",
+    ]);
+    assert_eq!(text(&out).0, "-1\n");
+}
+
+#[test]
+fn a_call_that_never_returns_is_stopped() {
+    let m = module("spin", r#"(module (func (export "spin") (loop (br 0))))"#);
+    let out = engine(&[
+        "run",
+        m.to_str().unwrap(),
+        "--invoke",
+        "spin",
+        "--timeout",
+        "1",
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("has not returned after 1 s"), "{stderr}");
+}
+
+#[test]
+fn closed_or_full_stdout_is_not_a_panic() {
+    let m = module("add", ADD);
+    let args = ["run", m.to_str().unwrap(), "--invoke", "add", "1", "2"];
+    let full = Command::new(env!("CARGO_BIN_EXE_engine"))
+        .args(args)
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&full);
+    assert_eq!(full.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+    // Closed: the reading end of the pipe is gone before the program starts.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let closed = Command::new(env!("CARGO_BIN_EXE_engine"))
+        .args(args)
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&closed);
+    assert_eq!(closed.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
