@@ -190,9 +190,14 @@ pub struct WasmModule {
 impl WasmModule {
     /// Validate (wasmparser's default features, SIMD included) and parse.
     pub fn parse(bytes: &[u8]) -> Result<WasmModule> {
-        Validator::new()
-            .validate_all(bytes)
-            .map_err(|e| anyhow!("invalid wasm module: {e}"))?;
+        Validator::new().validate_all(bytes).map_err(|e| {
+            // One line: some of wasmparser's messages embed multi-line byte arrays.
+            let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            anyhow!(
+                "invalid wasm module: {message} (at offset {:#x})",
+                e.offset()
+            )
+        })?;
         let mut m = WasmModule {
             bytes: bytes.to_vec(),
             types: Vec::new(),

@@ -304,6 +304,12 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
             }
         }
         let wasm = WasmInputs::load(c_build.as_deref(), fallback.as_deref());
+        // A module the user named must be usable: say so once, not once per obligation.
+        for (given, module) in [(&c_build, &wasm.c_build), (&fallback, &wasm.fallback)] {
+            if let (Some(_), Err(e)) = (given, &module.module) {
+                bail!("{e}");
+            }
+        }
         loaded.push(Loaded {
             spec,
             variant,

@@ -471,3 +471,24 @@ fn closed_or_full_stdout_is_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// A user's module that is not valid Wasm is one error, on one line, before any obligation.
+#[test]
+fn an_invalid_module_is_reported_once() {
+    let dir = tmp("invalid-module");
+    let bad = dir.join("bad.wasm");
+    std::fs::write(&bad, b"garbage").unwrap();
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--fallback",
+        bad.to_str().unwrap(),
+        "--no-save",
+        "-q",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{stdout}\n{stderr}");
+    assert_eq!(stderr.matches("invalid wasm module").count(), 1, "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
