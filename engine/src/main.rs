@@ -134,6 +134,10 @@ enum Command {
         /// aarch64 or x86_64.
         #[arg(long, default_value = "aarch64")]
         target: ObjTarget,
+        /// Print a JSON summary on stdout: the object, and each function the native lowering's
+        /// guards sent back to the portable one (with the guard), and their count.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         lowering: LoweringArgs,
     },
@@ -280,6 +284,7 @@ fn run(cli: Cli) -> Result<()> {
             emit_obj,
             emit_header,
             target,
+            json,
             lowering,
         } => {
             let wasm = read_module(&file)?;
@@ -287,8 +292,29 @@ fn run(cli: Cli) -> Result<()> {
                 compile_object(&wasm, target, opts)
             })
             .with_context(|| format!("compiling {}", file.display()))?;
-            for (func, reason) in &art.fallbacks {
-                eprintln!("note: function {func} compiled with the portable lowering: {reason}");
+            // Unverified code is never emitted, but a slower lowering must not go unnoticed.
+            let info = engine::ModuleInfo::parse(&wasm)?;
+            let fallbacks: Vec<serde_json::Value> = art
+                .fallbacks
+                .iter()
+                .map(|(func, guard)| {
+                    let name = info.func_label(*func);
+                    eprintln!(
+                        "warning: function {name} (index {func}) compiled with the portable \
+                         lowering: the native lowering's guard failed: {guard}"
+                    );
+                    serde_json::json!({"function": func, "name": name, "guard": guard})
+                })
+                .collect();
+            if json {
+                let summary = serde_json::json!({
+                    "object": emit_obj.display().to_string(),
+                    "target": format!("{target:?}").to_lowercase(),
+                    "lowering": lowering.lowering.to_possible_value().map(|v| v.get_name().to_string()),
+                    "fallback_count": fallbacks.len(),
+                    "fallbacks": fallbacks,
+                });
+                outln!("{}", serde_json::to_string_pretty(&summary)?);
             }
             std::fs::write(&emit_obj, &art.object)
                 .with_context(|| format!("writing {}", emit_obj.display()))?;

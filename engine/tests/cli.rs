@@ -119,3 +119,33 @@ fn closed_or_full_stdout_is_not_a_panic() {
     assert_eq!(closed.status.code(), Some(141), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `compile --json` reports each function the native guards sent back to the portable
+/// lowering; clang's SHA-1 kernel has none.
+#[test]
+fn compile_json_counts_portable_fallbacks() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let kernel = repo.join("c/prebuilt/sha1_kernel_imports.wasm");
+    let dir = std::env::temp_dir().join(format!("engine-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let obj = dir.join("sha1.o");
+    let out = engine(&[
+        "compile",
+        kernel.to_str().unwrap(),
+        "--emit-obj",
+        obj.to_str().unwrap(),
+        "--target",
+        "aarch64",
+        "--lowering",
+        "aarch64-native",
+        "--json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["lowering"], "aarch64-native");
+    assert_eq!(summary["fallback_count"], 0, "{summary}");
+    assert_eq!(summary["fallbacks"], serde_json::json!([]));
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(obj.exists());
+}

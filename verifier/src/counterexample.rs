@@ -214,6 +214,30 @@ impl Counterexample {
                 c.schema
             );
         }
+        // Everything `replay` reads must be well formed here already, so `show` and `replay`
+        // accept the same files.
+        let values = [
+            ("inputs", &c.inputs),
+            ("left_values", &c.left_values),
+            ("right_values", &c.right_values),
+        ];
+        for (field, list) in values {
+            if let Some(v) = list.iter().find(|v| v.bits().is_none()) {
+                anyhow::bail!(
+                    "{}: `{field}`: `{}` = `{}` is not {} bits of hex",
+                    path.display(),
+                    v.name,
+                    v.hex,
+                    v.width
+                );
+            }
+        }
+        if c.obligation.is_empty() || c.family.is_empty() && c.kind != "lemma" {
+            anyhow::bail!(
+                "{}: `family` and `obligation` must not be empty",
+                path.display()
+            );
+        }
         Ok(c)
     }
 }

@@ -492,3 +492,27 @@ fn an_invalid_module_is_reported_once() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
 }
+
+/// `show` and `replay` accept the same files: a malformed value is refused by both, naming
+/// the field.
+#[test]
+fn show_and_replay_refuse_the_same_malformed_file() {
+    let example = root().join(
+        "counterexamples/examples/choose-and-parity-swapped--vsha1cq_u32-engine-aarch64.json",
+    );
+    let mut c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    c["inputs"][0]["hex"] = "not hex".into();
+    let dir = tmp("malformed");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, serde_json::to_string(&c).unwrap()).unwrap();
+    for cmd in ["show", "replay"] {
+        let out = verifier(&[cmd, bad.to_str().unwrap()]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(4), "{cmd}: {stdout}\n{stderr}");
+        assert!(
+            stderr.contains("`inputs`") && stderr.contains("is not"),
+            "{cmd}: {stderr}"
+        );
+    }
+}
