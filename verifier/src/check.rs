@@ -265,8 +265,26 @@ impl Prepared {
             right_values,
             differing_lanes: differing_lanes(&a, &b),
             note: None,
+            modules: modules_used(ctx, ob)?,
         })
     }
+}
+
+/// The Wasm modules an obligation's `wasm` layer runs: the C-layer build for `c ~ wasm`, the
+/// fallback module for the others that have a `wasm` side.
+fn modules_used(ctx: &Ctx, ob: &Obligation) -> Result<Vec<counterexample::ModuleRef>> {
+    let (left, right) = ob.layers();
+    let module = if (left, right) == (Layer::C, Layer::Wasm) {
+        ("c-build", &ctx.wasm.c_build)
+    } else if left == Layer::Wasm || right == Layer::Wasm {
+        ("fallback", &ctx.wasm.fallback)
+    } else {
+        return Ok(vec![]);
+    };
+    Ok(vec![counterexample::ModuleRef::of(
+        module.0,
+        &module.1.path,
+    )?])
 }
 
 fn seed_of(id: &str) -> u64 {
@@ -637,6 +655,7 @@ fn check_constant_time(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<Ver
                 "the {} of `{}` at {} depends on the inputs: run 1 and run 2 ({SECOND_RUN}* inputs) give different values",
                 leak.kind, leak.operator, leak.location
             )),
+            modules: modules_used(ctx, ob)?,
         })));
     }
     Ok(match run.result {
@@ -719,6 +738,7 @@ fn check_lemma(lemma: &Lemma, opts: &Options) -> Result<Verdict> {
             right_values: vec![],
             differing_lanes: vec![],
             note: None,
+            modules: vec![],
         })),
     })
 }

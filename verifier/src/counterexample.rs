@@ -62,6 +62,71 @@ pub struct Counterexample {
     pub differing_lanes: Vec<u32>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The Wasm modules the `wasm` layer ran, so that `replay` runs the same ones (or
+    /// refuses, if they are gone or changed).
+    #[serde(default)]
+    pub modules: Vec<ModuleRef>,
+}
+
+/// A Wasm module a counterexample came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleRef {
+    /// `fallback` (the `__intrinsic_*` definitions) or `c-build` (the `wrap_*` C layer).
+    pub role: String,
+    /// As given to `check` (repository-relative for the checked-in builds).
+    pub path: String,
+    /// FNV-1a 64 of the file's bytes, in hex.
+    pub hash: String,
+}
+
+impl ModuleRef {
+    pub fn of(role: &str, path: &std::path::Path) -> Result<ModuleRef> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let root = crate::repo_root();
+        let shown = path.strip_prefix(&root).unwrap_or(path);
+        Ok(ModuleRef {
+            role: role.into(),
+            path: shown.display().to_string(),
+            hash: module_hash(&bytes),
+        })
+    }
+
+    /// The file, checked to be the one the counterexample came from.
+    pub fn resolve(&self) -> Result<std::path::PathBuf> {
+        let given = std::path::PathBuf::from(&self.path);
+        let path = if given.is_absolute() {
+            given
+        } else {
+            crate::repo_root().join(given)
+        };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "the counterexample came from {} module {}, which cannot be read ({e}); \
+                 run `check` again instead",
+                self.role,
+                path.display()
+            )
+        })?;
+        let now = module_hash(&bytes);
+        if now != self.hash {
+            anyhow::bail!(
+                "{} module {} has changed since the counterexample was found (hash {now}, \
+                 was {}); run `check` again instead",
+                self.role,
+                path.display(),
+                self.hash
+            );
+        }
+        Ok(path)
+    }
+}
+
+fn module_hash(bytes: &[u8]) -> String {
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("{h:016x}")
 }
 
 pub fn differing_lanes(a: &Bits, b: &Bits) -> Vec<u32> {
@@ -119,6 +184,9 @@ impl Counterexample {
         let _ = writeln!(s, "  {}", self.statement);
         if let Some(v) = &self.variant {
             let _ = writeln!(s, "  variant: {} ({})", v.path, v.description);
+        }
+        for m in &self.modules {
+            let _ = writeln!(s, "  {} module: {} (hash {})", m.role, m.path, m.hash);
         }
         let _ = writeln!(s);
         let banner = match self.kind.as_str() {

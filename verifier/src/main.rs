@@ -658,10 +658,21 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
         .into_iter()
         .find(|o| o.id == c.obligation)
         .ok_or_else(|| anyhow!("obligation `{}` no longer exists in the spec", c.obligation))?;
-    let wasm = WasmInputs::load(
-        variant.as_ref().and_then(|v| v.c_build.as_deref()),
-        variant.as_ref().and_then(|v| v.fallback.as_deref()),
-    );
+    // The modules the counterexample came from, unchanged, or a refusal (older files without
+    // the record replay against the variant's or the checked-in modules).
+    let mut c_build = variant.as_ref().and_then(|v| v.c_build.clone());
+    let mut fallback = variant.as_ref().and_then(|v| v.fallback.clone());
+    for m in &c.modules {
+        let path = m
+            .resolve()
+            .with_context(|| format!("replaying {}", file.display()))?;
+        match m.role.as_str() {
+            "c-build" => c_build = Some(path),
+            "fallback" => fallback = Some(path),
+            other => bail!("{}: unknown module role `{other}`", file.display()),
+        }
+    }
+    let wasm = WasmInputs::load(c_build.as_deref(), fallback.as_deref());
     let ctx = Ctx {
         spec: &spec,
         variant: variant.as_ref(),

@@ -516,3 +516,55 @@ fn show_and_replay_refuse_the_same_malformed_file() {
         );
     }
 }
+
+/// A counterexample records the module its `wasm` layer ran; `replay` runs that module, and
+/// refuses once it has changed or is gone, rather than replaying another one.
+#[test]
+fn replay_uses_the_module_the_counterexample_came_from() {
+    let dir = tmp("replay-module");
+    let module = dir.join("their_fallbacks.wasm");
+    std::fs::copy(
+        root().join("c/prebuilt/broken_sha1h_all_lanes.wasm"),
+        &module,
+    )
+    .unwrap();
+    let saved = dir.join("cx");
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "-i",
+        "vsha1h_u32",
+        "-l",
+        "wasm~engine",
+        "--fallback",
+        module.to_str().unwrap(),
+        "--counterexamples",
+        saved.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    let file = std::fs::read_dir(&saved)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(c["modules"][0]["role"], "fallback", "{c}");
+    assert_eq!(c["modules"][0]["path"], module.to_str().unwrap(), "{c}");
+    let replay = |expect: i32| {
+        let out = verifier(&["replay", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(expect), "{:?}", text(&out));
+        text(&out)
+    };
+    assert!(replay(1).0.contains("STILL FAILS"));
+    let mut bytes = std::fs::read(&module).unwrap();
+    bytes.push(0);
+    std::fs::write(&module, bytes).unwrap();
+    assert!(replay(4)
+        .1
+        .contains("has changed since the counterexample was found"));
+    std::fs::remove_file(&module).unwrap();
+    assert!(replay(4).1.contains("cannot be read"));
+}
