@@ -45,37 +45,48 @@ fn family_intrinsics(program: &str) -> Vec<Intrinsic> {
         .collect()
 }
 
-/// Calls to imported engine intrinsics (not the availability query) in a module: the number
-/// of instruction words the native lowering must produce.
-fn intrinsic_calls(wasm: &[u8]) -> usize {
+/// Each function body of a module as its operators, each a call to an import (by the import's
+/// name) or something else (`None`).
+fn import_calls(wasm: &[u8]) -> Vec<Vec<Option<String>>> {
     use wasmparser::{Operator, Parser, Payload, TypeRef};
-    let mut intrinsic_imports = Vec::new();
-    let mut imported = 0u32;
-    let mut calls = 0;
+    let mut imports = Vec::new(); // function import index -> name
+    let mut bodies = Vec::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.unwrap() {
             Payload::ImportSection(reader) => {
                 for import in reader {
                     let import = import.unwrap();
                     if let TypeRef::Func(_) = import.ty {
-                        if import.name != lowering::IS_AVAILABLE {
-                            intrinsic_imports.push(imported);
+                        imports.push(import.name.to_string());
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => bodies.push(
+                body.get_operators_reader()
+                    .unwrap()
+                    .into_iter()
+                    .map(|op| match op.unwrap() {
+                        Operator::Call { function_index } => {
+                            imports.get(function_index as usize).cloned()
                         }
-                        imported += 1;
-                    }
-                }
-            }
-            Payload::CodeSectionEntry(body) => {
-                for op in body.get_operators_reader().unwrap() {
-                    if let Operator::Call { function_index } = op.unwrap() {
-                        calls += intrinsic_imports.contains(&function_index) as usize;
-                    }
-                }
-            }
+                        _ => None,
+                    })
+                    .collect(),
+            ),
             _ => {}
         }
     }
-    calls
+    bodies
+}
+
+/// Calls to imported engine intrinsics (not the availability query) in a module: the number
+/// of instruction words the native lowering must produce.
+fn intrinsic_calls(wasm: &[u8]) -> usize {
+    import_calls(wasm)
+        .iter()
+        .flatten()
+        .filter(|c| c.as_deref().is_some_and(|n| n != lowering::IS_AVAILABLE))
+        .count()
 }
 
 /// Compile `wasm` for aarch64 with `mode` (native: portable fallback), returning the object
@@ -136,42 +147,20 @@ type Pairs = std::collections::BTreeMap<(Mnemonic, Mnemonic), usize>;
 /// Pairs `call f; call g` of engine intrinsics in a module where `g` has one param, so it
 /// consumes `f`'s result directly (e.g. `vaesmcq_u8(vaeseq_u8(s, k))`), by instructions.
 fn chained_unary_calls(wasm: &[u8], intrinsics: &[Intrinsic]) -> Pairs {
-    use wasmparser::{Operator, Parser, Payload, TypeRef};
-    // Import index -> the intrinsic.
-    let mut imports: std::collections::HashMap<u32, &Intrinsic> = Default::default();
-    let mut imported = 0u32;
+    let intrinsic = |c: &Option<String>| {
+        let name = c.as_deref()?;
+        intrinsics.iter().find(|i| i.engine.name == name)
+    };
     let mut pairs = Pairs::new();
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload.unwrap() {
-            Payload::ImportSection(reader) => {
-                for import in reader {
-                    let import = import.unwrap();
-                    if let TypeRef::Func(_) = import.ty {
-                        if let Some(i) = intrinsics.iter().find(|i| i.engine.name == import.name) {
-                            imports.insert(imported, i);
-                        }
-                        imported += 1;
-                    }
+    for body in import_calls(wasm) {
+        for w in body.windows(2) {
+            if let (Some(first), Some(second)) = (intrinsic(&w[0]), intrinsic(&w[1])) {
+                if second.engine.params.len() == 1 {
+                    *pairs
+                        .entry((first.instruction, second.instruction))
+                        .or_default() += 1;
                 }
             }
-            Payload::CodeSectionEntry(body) => {
-                let mut previous: Option<&Intrinsic> = None;
-                for op in body.get_operators_reader().unwrap() {
-                    let called = match op.unwrap() {
-                        Operator::Call { function_index } => imports.get(&function_index).copied(),
-                        _ => None,
-                    };
-                    if let (Some(first), Some(second)) = (previous, called) {
-                        if second.engine.params.len() == 1 {
-                            *pairs
-                                .entry((first.instruction, second.instruction))
-                                .or_default() += 1;
-                        }
-                    }
-                    previous = called;
-                }
-            }
-            _ => {}
         }
     }
     pairs

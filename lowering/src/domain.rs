@@ -395,14 +395,7 @@ impl Domain for ClifDomain<'_, '_> {
     /// access and no branch depends on `x`: constant time, like the fallbacks.
     fn table_bytes(&mut self, t: Table, v: &ClifValue) -> ClifValue {
         if v.width != 128 {
-            let n = v.width / 8;
-            let bytes: Vec<ClifValue> = (0..n)
-                .map(|i| {
-                    let b = self.lane(v, i, 8);
-                    self.table(t, &b)
-                })
-                .collect();
-            return self.from_lanes(&bytes);
+            return models::domain::gf::table_each_byte(self, t, v);
         }
         let x = if self.ty(v.value) == I8X16 {
             v.value

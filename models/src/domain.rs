@@ -188,14 +188,7 @@ pub trait Domain {
 
     /// `t` applied to every byte of `v`.
     fn table_bytes(&mut self, t: Table, v: &Self::V) -> Self::V {
-        let n = self.width(v) / 8;
-        let bytes: Vec<Self::V> = (0..n)
-            .map(|i| {
-                let b = self.lane(v, i, 8);
-                self.table(t, &b)
-            })
-            .collect();
-        self.from_lanes(&bytes)
+        gf::table_each_byte(self, t, v)
     }
 
     fn lit(&mut self, width: u32, v: u128) -> Self::V {
@@ -360,6 +353,18 @@ pub mod gf {
         let t = d.xor(&t, &r6);
         let c = d.lit(8, 0x05);
         d.xor(&t, &c)
+    }
+
+    /// `t` on every byte of `v`, one `Domain::table` per byte: `Domain::table_bytes`'s
+    /// default, and the fallback of the domains that override it.
+    pub fn table_each_byte<D: Domain + ?Sized>(d: &mut D, t: Table, v: &D::V) -> D::V {
+        let bytes: Vec<D::V> = (0..d.width(v) / 8)
+            .map(|i| {
+                let b = d.lane(v, i, 8);
+                d.table(t, &b)
+            })
+            .collect();
+        d.from_lanes(&bytes)
     }
 
     pub fn table<D: Domain + ?Sized>(d: &mut D, t: Table, x: &D::V) -> D::V {

@@ -136,13 +136,7 @@ impl<D: Domain> Domain for Mutant<'_, D> {
             return self.inner.table_bytes(t, v);
         }
         // Byte by byte, each through `table` above.
-        let bytes: Vec<D::V> = (0..self.inner.width(v) / 8)
-            .map(|i| {
-                let b = self.inner.lane(v, i, 8);
-                self.table(t, &b)
-            })
-            .collect();
-        self.inner.from_lanes(&bytes)
+        crate::domain::gf::table_each_byte(self, t, v)
     }
     fn bool3(&mut self, f: Bool3, x: &D::V, y: &D::V, z: &D::V) -> D::V {
         let mut f = f;
