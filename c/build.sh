@@ -42,7 +42,8 @@ PREBUILT=(wrappers_imports wrappers_fallback fallback_only
 # Broken fallbacks (tests/broken/wasm/<name>.c -> broken_<name>.wasm), each module exporting
 # the engine intrinsics its file defines.
 BROKEN_FALLBACKS=(aes_table_fallback aes_key_after_sub_bytes aesd_steps_misordered
-                  aes_mix_columns_swapped pmull_63_bit_product)
+                  aes_mix_columns_swapped pmull_63_bit_product
+                  sha1h_right_when_low_half_zero sha1h_wrong_on_one_input)
 for b in "${BROKEN_FALLBACKS[@]}"; do PREBUILT+=("broken_$b"); done
 for p in "${PROGRAMS[@]}"; do PREBUILT+=("${p}_kernel_imports" "${p}_kernel_fallback"); done
 

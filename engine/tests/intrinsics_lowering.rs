@@ -320,15 +320,18 @@ const CASES: usize = 1000;
 const OUT: u32 = 0x20000;
 
 /// One call of the differential module: an intrinsic, and for each param the input (0, 1,
-/// 2 = a, b, c) and whether it is passed as a lane-0 broadcast (which lane-0 forwarding
-/// removes for params observed in lane 0 only).
+/// 2 = a, b, c) and the lane it is passed as a broadcast of, if it is (lane-0 forwarding
+/// removes broadcasts of lane 0 for params observed in lane 0 only, and must leave the
+/// others alone).
 struct Call {
     intrinsic: Intrinsic,
-    args: Vec<(usize, bool)>,
+    args: Vec<(usize, Option<u8>)>,
 }
 
 /// Every intrinsic on (a, b, c), plus, for each param observed in lane 0 only, the same call
-/// with that param a lane-0 broadcast (once as clang's shuffle, once as splat(extract_lane)).
+/// with that param a broadcast of each lane: lane 0 as clang's shuffle and as
+/// splat(extract_lane), which forwarding removes, and lanes 1-3, which it must not (a matcher
+/// that took them for lane 0 would pass the wrong lane: these are its negative tests).
 fn calls() -> Vec<Call> {
     let mut out = Vec::new();
     for intr in spec::load_all()
@@ -339,22 +342,25 @@ fn calls() -> Vec<Call> {
         let n = intr.engine.params.len();
         out.push(Call {
             intrinsic: intr.clone(),
-            args: (0..n).map(|i| (i, false)).collect(),
+            args: (0..n).map(|i| (i, None)).collect(),
         });
         for (pi, p) in intr.engine.params.iter().enumerate() {
             if p.observes == [0] {
-                // The broadcast comes from another input, so forwarding must pick its lane 0.
-                let args = (0..n).map(|i| {
-                    if i == pi {
-                        ((i + 1) % 3, true)
-                    } else {
-                        (i, false)
-                    }
-                });
-                out.push(Call {
-                    intrinsic: intr.clone(),
-                    args: args.collect(),
-                });
+                for lane in [0, 1, 2, 3] {
+                    // The broadcast comes from another input, so forwarding must pick its
+                    // lane 0.
+                    let args = (0..n).map(|i| {
+                        if i == pi {
+                            ((i + 1) % 3, Some(lane))
+                        } else {
+                            (i, None)
+                        }
+                    });
+                    out.push(Call {
+                        intrinsic: intr.clone(),
+                        args: args.collect(),
+                    });
+                }
             }
         }
     }
@@ -392,10 +398,15 @@ fn differential_module(inputs: &[[u128; 3]], calls: &[Call]) -> String {
             .enumerate()
             .map(|(j, &(input, broadcast))| {
                 let v = format!("(local.get ${})", ["a", "b", "c"][input]);
-                match (broadcast, j % 2) {
-                    (false, _) => v,
-                    (true, 0) => format!("(i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 {v} {v})"),
-                    (true, _) => format!("(i32x4.splat (i32x4.extract_lane 0 {v}))"),
+                match broadcast {
+                    None => v,
+                    // Both shapes for lane 0; the others alternate.
+                    Some(lane) if (j + lane as usize).is_multiple_of(2) => {
+                        let bytes: Vec<String> =
+                            (0..16).map(|i| (4 * lane + i % 4).to_string()).collect();
+                        format!("(i8x16.shuffle {} {v} {v})", bytes.join(" "))
+                    }
+                    Some(lane) => format!("(i32x4.splat (i32x4.extract_lane {lane} {v}))"),
                 }
             })
             .collect();
@@ -410,9 +421,10 @@ fn differential_module(inputs: &[[u128; 3]], calls: &[Call]) -> String {
     }
     let per_case = calls.len() * 16;
     let out_len = CASES * per_case;
+    let pages = (OUT as usize + out_len).div_ceil(65536);
     format!(
         r#"(module
-{imports}  (memory (export "memory") 8)
+{imports}  (memory (export "memory") {pages})
   (data (i32.const 0) "{data}")
   (func (export "out_len") (result i32) (i32.const {out_len}))
   (func (export "run") (result i32) (local $i i32) (local $in i32) (local $out i32)
@@ -430,8 +442,8 @@ fn differential_module(inputs: &[[u128; 3]], calls: &[Call]) -> String {
     )
 }
 
-fn lane0_broadcast(v: u128) -> u128 {
-    let l = v & 0xffff_ffff;
+fn broadcast_lane(v: u128, lane: u8) -> u128 {
+    let l = v >> (32 * lane) & 0xffff_ffff;
     l | l << 32 | l << 64 | l << 96
 }
 
@@ -444,7 +456,7 @@ fn expected(inputs: &[[u128; 3]], calls: &[Call]) -> Vec<u128> {
                 .iter()
                 .map(|&(input, broadcast)| {
                     let v = abc[input];
-                    Bits::from_u128(128, if broadcast { lane0_broadcast(v) } else { v })
+                    Bits::from_u128(128, broadcast.map_or(v, |lane| broadcast_lane(v, lane)))
                 })
                 .collect();
             out.push(engine_model(&mut Concrete, c.intrinsic.instruction, &args).to_u128());

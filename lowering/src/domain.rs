@@ -201,7 +201,12 @@ impl Domain for ClifDomain<'_, '_> {
             && (matches!(w, 32 | 64) || self.ty(v.value).is_vector())
         {
             if w == 32 {
-                if let Some(x) = known_lane32(&self.builder.func.dfg, v.value, (lo / 32) as u8) {
+                // The lane's scalar, if the matcher finds one and the CLIF model agrees.
+                if let Some(x) = known_lane32(&self.builder.func.dfg, v.value, (lo / 32) as u8)
+                    .filter(|&x| {
+                        crate::validate::bits_agree(self.builder.func, v.value, lo, x, 0, 32)
+                    })
+                {
                     return self.mk(x, 32);
                 }
             }

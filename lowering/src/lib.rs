@@ -21,6 +21,7 @@ pub mod domain;
 pub mod native;
 pub mod portable;
 pub mod table;
+pub mod validate;
 
 pub use domain::{ClifDomain, ClifValue};
 pub use native::{

@@ -225,11 +225,16 @@ pub struct NativeEntry {
 
 /// The native lowering of `m`, or `None` if no placeholder has its register shape.
 pub fn native_entry(m: Mnemonic) -> Option<NativeEntry> {
+    native_entry_with_operands(m, m.desc().operands)
+}
+
+/// The native lowering of `m` as if the instruction table gave it `operands` (the verifier
+/// plants wrong tables this way to show the effect checks can fail).
+pub fn native_entry_with_operands(m: Mnemonic, operands: &[spec::Operand]) -> Option<NativeEntry> {
     let shape = Shape::of(m)?;
     let row = shape_row(shape);
-    let desc = m.desc();
     let effects = |pick: fn(spec::Access) -> bool| -> Vec<Access<Field>> {
-        desc.operands
+        operands
             .iter()
             .filter(|o| pick(o.access))
             .map(|o| acc(o.field, o.view))
@@ -243,8 +248,7 @@ pub fn native_entry(m: Mnemonic) -> Option<NativeEntry> {
         match_mask: row.match_mask,
         match_value: row.match_value,
         // Placeholders name their operands by the instruction's fields.
-        operand_map: desc
-            .operands
+        operand_map: operands
             .iter()
             .map(|o| (PlaceholderField::of(o.field), o.field))
             .collect(),

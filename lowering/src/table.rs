@@ -342,11 +342,15 @@ pub fn lane0_source(dfg: &DataFlowGraph, v: Value) -> Option<Value> {
     }
 }
 
-/// Lane-0 forwarding for a parameter observed in lane 0 only: pass the broadcast's source.
+/// Lane-0 forwarding for a parameter observed in lane 0 only: pass the broadcast's source,
+/// once the CLIF model shows lane 0 of `v` is lane 0 of it (the matcher only proposes).
 fn forward_lane0(b: &mut FunctionBuilder, v: Value) -> Value {
     let Some(x) = lane0_source(&b.func.dfg, v) else {
         return v;
     };
+    if !crate::validate::bits_agree(b.func, v, 0, x, 0, 32) {
+        return v;
+    }
     let x = peel_bitcasts(&b.func.dfg, x);
     if b.func.dfg.value_type(x) == I32X4 {
         x

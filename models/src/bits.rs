@@ -235,6 +235,7 @@ impl Bits {
 
     pub fn concat(&self, lo: &Bits) -> Bits {
         let w = self.width + lo.width;
+        assert!(w <= MAX_WIDTH, "concat of {w} bits: wider than {MAX_WIDTH}");
         let hi = Bits {
             width: w,
             limbs: self.limbs,

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::{anyhow, bail, ensure, Result};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    Block, Endianness, Function, Inst, InstructionData, Opcode, Type, Value,
+    Block, Endianness, Function, Inst, InstructionData, Opcode, Type, Value, ValueDef,
 };
 
 use crate::bits::Bits;
@@ -83,6 +83,40 @@ pub fn run_function<D: Domain>(d: &mut D, func: &Function, args: &[D::V]) -> Res
     bail!("unsupported: more than {MAX_BLOCK_VISITS} blocks executed (a constant loop?)")
 }
 
+/// Value `v` of `func` as a function of the leaves of its cone: evaluates the instructions
+/// defining `v` (through its arguments, within `budget` instructions) and binds every other
+/// value with `leaf(d, value, width)`: block parameters, results of instructions the model
+/// does not interpret (loads, calls), and anything past the budget. A leaf stands for "any
+/// value", so a fact shown for all leaf values holds for the function's real ones: this is
+/// how the engine validates its local rewrites before applying them.
+///
+/// Values in `leaves` are leaves whatever defines them: a claim "lane 0 of `v` is lane 0 of
+/// `x`" is shown with `x` free, which is stronger than with `x`'s own definition.
+pub fn eval_value<D: Domain>(
+    d: &mut D,
+    func: &Function,
+    v: Value,
+    leaves: &[Value],
+    budget: usize,
+    leaf: &mut dyn FnMut(&mut D, Value, u32) -> D::V,
+) -> Result<D::V> {
+    let mut interp = Interp {
+        d,
+        func,
+        vals: HashMap::new(),
+    };
+    for &x in leaves {
+        let x = func.dfg.resolve_aliases(x);
+        let ty = func.dfg.value_type(x);
+        let width = type_width(ty).ok_or_else(|| anyhow!("unsupported: {x} has type {ty}"))?;
+        let term = leaf(interp.d, x, width);
+        interp.vals.insert(x, term);
+    }
+    let mut left = budget;
+    interp.eval_cone(v, &mut left, leaf)?;
+    interp.get(v)
+}
+
 /// The distinct opcodes in `func`, sorted, for reporting what a lowering uses.
 pub fn opcodes_used(func: &Function) -> Vec<String> {
     let mut set = BTreeSet::new();
@@ -125,6 +159,48 @@ impl<D: Domain> Interp<'_, D> {
             .get(&v)
             .cloned()
             .ok_or_else(|| anyhow!("{v} used before it is defined"))
+    }
+
+    /// Define `v` (see [`eval_value`]).
+    fn eval_cone(
+        &mut self,
+        v: Value,
+        budget: &mut usize,
+        leaf: &mut dyn FnMut(&mut D, Value, u32) -> D::V,
+    ) -> Result<()> {
+        let func = self.func;
+        let v = func.dfg.resolve_aliases(v);
+        if self.vals.contains_key(&v) {
+            return Ok(());
+        }
+        let ty = func.dfg.value_type(v);
+        let width = type_width(ty).ok_or_else(|| anyhow!("unsupported: {v} has type {ty}"))?;
+        let bind_leaf = |me: &mut Self, leaf: &mut dyn FnMut(&mut D, Value, u32) -> D::V| {
+            let x = leaf(me.d, v, width);
+            me.vals.insert(v, x);
+            Ok(())
+        };
+        let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+            return bind_leaf(self, leaf);
+        };
+        let op = func.dfg.insts[inst].opcode();
+        if *budget == 0 || op.is_branch() || op.is_call() || op.can_load() || op.can_store() {
+            return bind_leaf(self, leaf);
+        }
+        *budget -= 1;
+        for &a in func.dfg.inst_args(inst) {
+            self.eval_cone(a, budget, leaf)?;
+        }
+        match self.step(inst) {
+            Ok(outs) => {
+                for (&r, x) in func.dfg.inst_results(inst).iter().zip(outs) {
+                    self.vals.insert(r, x);
+                }
+                Ok(())
+            }
+            // Not modelled: its result is a leaf (sound, if less precise).
+            Err(_) => bind_leaf(self, leaf),
+        }
     }
 
     fn run_block(&mut self, block: Block) -> Result<Flow<D::V>> {

@@ -615,6 +615,12 @@ mod tests {
         Ite(Box<Recipe>, Box<Recipe>, Box<Recipe>),
         /// (x & y) + (~x & z) + w: Choose's halves added, as compilers emit it.
         DisjointAdd(Box<Recipe>, Box<Recipe>, Box<Recipe>, Box<Recipe>),
+        /// `a == b ? x : y`, the shape compiled comparisons take (`select` on `i32.eq`).
+        EqSelect(Box<Recipe>, Box<Recipe>, Box<Recipe>, Box<Recipe>),
+        /// Bit k of `a` compared with a constant bit, selecting `x` or `y`.
+        BitEqSelect(u8, bool, Box<Recipe>, Box<Recipe>, Box<Recipe>),
+        /// `x ^ c` for a constant with both set and clear bits.
+        XorMixedConst(u32, Box<Recipe>),
     }
 
     fn recipe() -> impl Strategy<Value = Recipe> {
@@ -640,6 +646,10 @@ mod tests {
                 (any::<u8>(), b(), b(), b()).prop_map(|(t, x, y, z)| Recipe::Bool3(t, x, y, z)),
                 (b(), b(), b()).prop_map(|(c, x, y)| Recipe::Ite(c, x, y)),
                 (b(), b(), b(), b()).prop_map(|(x, y, z, w)| Recipe::DisjointAdd(x, y, z, w)),
+                (b(), b(), b(), b()).prop_map(|(a, c, x, y)| Recipe::EqSelect(a, c, x, y)),
+                (0u8..32, any::<bool>(), b(), b(), b())
+                    .prop_map(|(k, bit, a, x, y)| Recipe::BitEqSelect(k, bit, a, x, y)),
+                (1u32..u32::MAX, b()).prop_map(|(c, x)| Recipe::XorMixedConst(c, x)),
             ]
         })
     }
@@ -702,6 +712,25 @@ mod tests {
                 let q = t.and(&z, &nx);
                 let s = t.add(&w, &q);
                 t.add(&s, &p)
+            }
+            Recipe::EqSelect(a, c, x, y) => {
+                let (a, c) = (build(t, a), build(t, c));
+                let eq = t.binary(BinOp::Eq, &a, &c);
+                let (x, y) = (build(t, x), build(t, y));
+                t.ite(&eq, &x, &y)
+            }
+            Recipe::BitEqSelect(k, bit, a, x, y) => {
+                let a = build(t, a);
+                let a = t.extract(&a, *k as u32, *k as u32);
+                let c = t.lit(1, *bit as u128);
+                let eq = t.binary(BinOp::Eq, &a, &c);
+                let (x, y) = (build(t, x), build(t, y));
+                t.ite(&eq, &x, &y)
+            }
+            Recipe::XorMixedConst(c, x) => {
+                let x = build(t, x);
+                let c = t.lit(32, *c as u128);
+                t.xor(&x, &c)
             }
             Recipe::Ite(c, x, y) => {
                 let c = build(t, c);

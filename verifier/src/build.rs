@@ -16,7 +16,7 @@ use models::wasm::{
 };
 use models::{Bits, Domain};
 use serde::{Deserialize, Serialize};
-use spec::{CType, Intrinsic, Spec};
+use spec::{CType, Field, Intrinsic, Operand, Spec};
 
 use crate::layer::Layer;
 use crate::native::{self, NativePlan};
@@ -78,16 +78,53 @@ impl Loaded {
 pub struct WasmInputs {
     pub c_build: Loaded,
     pub fallback: Loaded,
+    /// `c ~ wasm` runs the C layer linked with the fallback module (its engine-intrinsic
+    /// imports answered by the fallback's exports), as a program runs where the engine has
+    /// no native lowering. Off, the imports are the engine model: the C layer alone.
+    pub link_fallback: bool,
 }
 
 impl WasmInputs {
-    /// The checked-in builds (c/prebuilt), or the given files.
+    /// The checked-in builds (c/prebuilt), or the given files. A given fallback is linked
+    /// into the C layer for `c ~ wasm`: it is the module the user asked about.
     pub fn load(c_build: Option<&Path>, fallback: Option<&Path>) -> WasmInputs {
         let prebuilt = crate::repo_root().join("c/prebuilt");
         WasmInputs {
             c_build: Loaded::load(c_build.unwrap_or(&prebuilt.join("wrappers_imports.wasm"))),
             fallback: Loaded::load(fallback.unwrap_or(&prebuilt.join("fallback_only.wasm"))),
+            link_fallback: fallback.is_some(),
         }
+    }
+
+    /// The modules `c ~ wasm` runs, with their roles.
+    pub fn c_layer_modules(&self) -> Vec<(&'static str, &Loaded)> {
+        let mut v = vec![("c-build", &self.c_build)];
+        if self.link_fallback {
+            v.push(("fallback", &self.fallback));
+        }
+        v
+    }
+}
+
+/// The C layer's engine-intrinsic imports answered by the fallback module's exports of the
+/// same names (each call a fresh instance: fallbacks keep no state between calls).
+struct LinkedFallback<'a> {
+    module: &'a WasmModule,
+    path: &'a Path,
+    import_module: &'a str,
+}
+
+impl<D: Domain> models::wasm::ImportHandler<D> for LinkedFallback<'_> {
+    fn call(&mut self, d: &mut D, module: &str, name: &str, args: &[D::V]) -> Result<Vec<D::V>> {
+        if module != self.import_module {
+            bail!(
+                "import `{module}`.`{name}` is not an engine intrinsic (module `{}`)",
+                self.import_module
+            );
+        }
+        Instance::new(self.module)
+            .call_export(d, name, args, &mut NoImports)
+            .with_context(|| format!("the linked fallback {} running {name}", self.path.display()))
     }
 }
 
@@ -112,12 +149,19 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
+    fn table_mutations(&self, intr: &Intrinsic) -> Vec<crate::variant::Planted> {
+        self.variant
+            .map(|v| v.table_mutations(&intr.name))
+            .unwrap_or_default()
+    }
+
     pub fn native_plan(&self, intr: &Intrinsic) -> Result<NativePlan> {
-        let planted = self
-            .variant
-            .map(|v| v.native_mutations(&intr.name))
-            .unwrap_or_default();
-        native::plan(intr, &planted)
+        native::plan(intr, &self.table_mutations(intr))
+    }
+
+    /// The instruction table's register operands of `intr`'s instruction (with planted bugs).
+    pub fn operands(&self, intr: &Intrinsic) -> Vec<Operand> {
+        native::operands_with(intr, &self.table_mutations(intr))
     }
 
     /// ARM's trace for instruction `m`. `isa_dir` is the shared ISA directory holding one
@@ -217,6 +261,16 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
             for r in ctx.native_plan(intr)?.touched {
                 v.push(input(format!("old.V{r}"), 128));
             }
+            v
+        }
+        Kind::Operand { field } => {
+            let inst = Inst::canonical(intr.instruction);
+            let mut v: Vec<Input> = inst
+                .registers()
+                .into_iter()
+                .map(|r| input(format!("V{r}"), 128))
+                .collect();
+            v.push(input(format!("alt.V{}", inst.reg(field)), 128));
             v
         }
         Kind::Effects => vec![],
@@ -331,15 +385,49 @@ fn engine_layer<D: Domain>(
 pub type ArmSemantics<'a, D> = dyn FnMut(&mut D, Mnemonic, &HashMap<String, <D as Domain>::V>) -> Result<<D as Domain>::V>
     + 'a;
 
-/// Build both sides of `ob` on the input values `env`. With `probe_lane`,
-/// a lane-fact obligation replaces only that lane (to show it is observed).
+/// Which half of an operand-effects claim a witness build shows (see [`build`]).
+pub const READ_WITNESS: u8 = 0;
+pub const WRITE_WITNESS: u8 = 1;
+
+/// Run the AArch64 model (with planted aarch64 bugs) of `intr`'s canonical instruction on
+/// `regs`; the new values of the registers it names, in ascending order. One run per
+/// register: a concrete value holds at most 256 bits, and terms share the runs' work.
+fn model_registers<D: Domain>(
+    d: &mut D,
+    ctx: &Ctx,
+    intr: &Intrinsic,
+    regs: &[D::V],
+) -> Result<Vec<D::V>> {
+    let inst = Inst::canonical(intr.instruction);
+    let muts = ctx.mutations(Layer::Aarch64, &intr.name);
+    inst.registers()
+        .into_iter()
+        .map(|r| {
+            run_mutated(
+                d,
+                &muts,
+                &[],
+                |md, _| {
+                    let mut rf = RegFile::new(regs.to_vec());
+                    execute(md, inst, &mut rf);
+                    Ok(rf.v[r as usize].clone())
+                },
+                |v| v,
+            )
+        })
+        .collect()
+}
+
+/// Build both sides of `ob` on the input values `env`. `witness` asks for a demonstration
+/// instead of the obligation itself: for a lane fact, the lane to replace (to show it is
+/// observed); for operand effects, [`READ_WITNESS`] or [`WRITE_WITNESS`].
 pub fn build<D: Domain>(
     d: &mut D,
     ctx: &Ctx,
     ob: &Obligation,
     env: &HashMap<String, D::V>,
     arm: &mut ArmSemantics<'_, D>,
-    probe_lane: Option<u8>,
+    witness: Option<u8>,
 ) -> Result<Sides<D::V>> {
     let intr = ctx.intrinsic(&ob.intrinsic)?;
     match ob.kind {
@@ -452,13 +540,25 @@ pub fn build<D: Domain>(
             let params: Vec<ValType> = intr.arguments.iter().map(|a| valtype(a.ctype)).collect();
             check_signature(module, &export, &params, &[valtype(intr.result_type())])
                 .with_context(|| format!("C-layer build {}", ctx.wasm.c_build.path.display()))?;
-            let out = run_export(d, module, &export, &args, &mut ctx.engine_imports())
-                .with_context(|| {
-                    format!("running {export} of {}", ctx.wasm.c_build.path.display())
-                })?;
+            let (out, linked) = if ctx.wasm.link_fallback {
+                let mut imports = LinkedFallback {
+                    module: ctx.wasm.fallback.get()?,
+                    path: &ctx.wasm.fallback.path,
+                    import_module: &ctx.spec.import_module,
+                };
+                let out = run_export(d, module, &export, &args, &mut imports);
+                let file = ctx.wasm.fallback.path.file_name().unwrap_or_default();
+                (out, format!(", linked with {}", file.to_string_lossy()))
+            } else {
+                let out = run_export(d, module, &export, &args, &mut ctx.engine_imports());
+                (out, String::new())
+            };
+            let out = out.with_context(|| {
+                format!("running {export} of {}", ctx.wasm.c_build.path.display())
+            })?;
             Ok(Sides {
                 left: vec![label(format!("{} result ({})", intr.name, intr.result), c)],
-                right: vec![label(format!("{export} result"), out[0].clone())],
+                right: vec![label(format!("{export} result{linked}"), out[0].clone())],
             })
         }
         Kind::Refines {
@@ -553,6 +653,159 @@ pub fn build<D: Domain>(
             })
         }
         Kind::Effects => bail!("register effects are a table check, not a value comparison"),
+        Kind::Operand { field } => {
+            let inst = Inst::canonical(intr.instruction);
+            let named = inst.registers();
+            let ops = ctx.operands(intr);
+            let op = ops.iter().find(|o| o.field == field).ok_or_else(|| {
+                anyhow!(
+                    "the instruction table gives {} no {field} operand",
+                    inst.mnemonic
+                )
+            })?;
+            let reg = inst.reg(field);
+            let regs: Vec<D::V> = (0..32u8)
+                .map(|r| match named.contains(&r) {
+                    true => get::<D>(env, &format!("V{r}")),
+                    false => Ok(d.constant(Bits::zero(128))),
+                })
+                .collect::<Result<_>>()?;
+            let alt = get::<D>(env, &format!("alt.V{reg}"))?;
+            let read_bits = if op.access.reads() { op.view.bits() } else { 0 };
+            // Bits hi..lo of V<reg> taken from alt.V<reg>.
+            let (hi, lo) = match witness {
+                // The view is the operand's width in the instruction's syntax; the model
+                // may use fewer of its bits (SHA1SU0 reads Vn<63:0>), which the engine's
+                // lane facts state. The witness shows the register is read at all.
+                Some(READ_WITNESS) => (read_bits - 1, 0),
+                _ => (127, read_bits),
+            };
+            let mixed = if lo > hi {
+                regs[reg as usize].clone()
+            } else {
+                let mut v = d.extract(&alt, hi, lo);
+                if hi < 127 {
+                    let top = d.extract(&regs[reg as usize], 127, hi + 1);
+                    v = d.concat(&top, &v);
+                }
+                if lo > 0 {
+                    let bottom = d.extract(&regs[reg as usize], lo - 1, 0);
+                    v = d.concat(&v, &bottom);
+                }
+                v
+            };
+            let mut regs2 = regs.clone();
+            regs2[reg as usize] = mixed.clone();
+            let after = model_registers(d, ctx, intr, &regs)?;
+            let index = |r: u8| {
+                named
+                    .iter()
+                    .position(|&x| x == r)
+                    .expect("a named register")
+            };
+            let name = |r: u8| {
+                let fields: Vec<String> = Field::ALL
+                    .into_iter()
+                    .filter(|f| inst.mnemonic.desc().has_field(*f) && inst.reg(*f) == r)
+                    .map(|f| f.to_string())
+                    .collect();
+                format!("V{r} ({})", fields.join(", "))
+            };
+            if witness == Some(WRITE_WITNESS) {
+                return Ok(Sides {
+                    left: vec![label(
+                        format!("{} after `{inst}`", name(reg)),
+                        after[index(reg)].clone(),
+                    )],
+                    right: vec![label(
+                        format!("{} before", name(reg)),
+                        regs[reg as usize].clone(),
+                    )],
+                });
+            }
+            // The registers the table says are written, after the instruction: with V<reg>
+            // as given, and with the bits the table says are not read taken from alt.
+            let written: Vec<u8> = ops
+                .iter()
+                .filter(|o| o.access.writes())
+                .map(|o| inst.reg(o.field))
+                .collect();
+            let after2 = model_registers(d, ctx, intr, &regs2)?;
+            let mut left = Vec::new();
+            let mixed_label = if lo > hi {
+                format!(
+                    "{} as given (the table says all 128 bits are read)",
+                    name(reg)
+                )
+            } else {
+                format!("{} with bits {hi}..{lo} from alt.V{reg}", name(reg))
+            };
+            let mut right = vec![label(mixed_label, mixed)];
+            let mut compared: Vec<(D::V, D::V)> = Vec::new();
+            for &w in &written {
+                left.push(label(
+                    format!("{} after `{inst}`", name(w)),
+                    after[index(w)].clone(),
+                ));
+                right.push(label(
+                    format!("{} after `{inst}`, V{reg} mixed", name(w)),
+                    after2[index(w)].clone(),
+                ));
+                compared.push((after[index(w)].clone(), after2[index(w)].clone()));
+            }
+            if witness.is_none() {
+                // What the table says about writing this register.
+                let now = after[index(reg)].clone();
+                if !op.access.writes() {
+                    left.push(label(
+                        format!("{} after `{inst}` (not written)", name(reg)),
+                        now.clone(),
+                    ));
+                    right.push(label(
+                        format!("{} before", name(reg)),
+                        regs[reg as usize].clone(),
+                    ));
+                    compared.push((now, regs[reg as usize].clone()));
+                } else if op.view.bits() < 128 {
+                    let b = op.view.bits();
+                    let top = d.extract(&now, 127, b);
+                    left.push(label(
+                        format!("{} after `{inst}`, bits 127..{b}", name(reg)),
+                        top.clone(),
+                    ));
+                    let zero = d.constant(Bits::zero(128 - b));
+                    right.push(label(
+                        format!("zero (a {b}-bit write clears them)"),
+                        zero.clone(),
+                    ));
+                    compared.push((top, zero));
+                }
+            }
+            if compared.is_empty() {
+                bail!(
+                    "the instruction table says {} writes no register",
+                    inst.mnemonic
+                );
+            }
+            let join = |d: &mut D, vs: Vec<D::V>| {
+                vs.into_iter()
+                    .reduce(|lo, hi| d.concat(&hi, &lo))
+                    .expect("not empty")
+            };
+            let (ls, rs): (Vec<D::V>, Vec<D::V>) = compared.into_iter().unzip();
+            if ls.len() > 2 {
+                bail!(
+                    "internal: more than two register values to compare for {}",
+                    ob.id
+                );
+            }
+            if ls.len() > 1 {
+                let (l, r) = (join(d, ls), join(d, rs));
+                left.push(label("compared: the values above, joined", l));
+                right.push(label("compared: the values above, joined", r));
+            }
+            Ok(Sides { left, right })
+        }
         Kind::ConstantTime => {
             bail!("constant time compares what two runs of the fallback leak, not layer values")
         }
@@ -566,7 +819,7 @@ pub fn build<D: Domain>(
                 .map(|q| get::<D>(env, &intr.arguments[q.from].name))
                 .collect::<Result<_>>()?;
             let alt = get::<D>(env, &format!("alt.{name}"))?;
-            let replaced: Vec<u32> = match probe_lane {
+            let replaced: Vec<u32> = match witness {
                 Some(l) => vec![l as u32],
                 None => (0..4)
                     .filter(|l| !p.observes.contains(&(*l as u8)))

@@ -38,6 +38,40 @@ pub struct Options {
     /// Where counterexamples are saved (None: not saved).
     pub save_dir: Option<PathBuf>,
     pub jobs: usize,
+    /// Decide every proved value comparison a second time, without the normaliser, on this
+    /// solver (so a proof does not rest on the normaliser alone).
+    pub cross_check: Option<CrossCheck>,
+}
+
+/// The second method of `--cross-check`.
+#[derive(Clone, Copy, Debug)]
+pub struct CrossCheck {
+    pub solver: SolverChoice,
+    pub timeout_ms: u64,
+}
+
+impl CrossCheck {
+    /// The options of the second run: the models' terms as built, the given solver, no
+    /// probing (the first run already probed), nothing saved.
+    fn options(&self, first: &Options) -> Options {
+        Options {
+            solver: self.solver,
+            timeout_ms: self.timeout_ms,
+            normalise: false,
+            probe: false,
+            save_dir: None,
+            cross_check: None,
+            ..first.clone()
+        }
+    }
+}
+
+/// The second method's verdict on an obligation the first proved.
+#[derive(Clone, Debug)]
+pub struct CrossOutcome {
+    pub solver: SolverChoice,
+    pub verdict: Verdict,
+    pub ms: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -126,6 +160,10 @@ pub struct Outcome {
     pub saved: Option<PathBuf>,
     /// Lemma ids a compositional proof relied on.
     pub lemmas: Vec<String>,
+    /// `--cross-check`: the normaliser-free second verdict, for proved value comparisons.
+    pub cross: Option<CrossOutcome>,
+    /// The Wasm modules the obligation's `wasm` layer ran.
+    pub modules: Vec<counterexample::ModuleRef>,
 }
 
 /// An obligation's terms: both sides and their free inputs.
@@ -135,7 +173,7 @@ struct Prepared {
     sides: Sides<TermId>,
 }
 
-fn prepare(ctx: &Ctx, ob: &Obligation, probe_lane: Option<u8>) -> Result<Prepared> {
+fn prepare(ctx: &Ctx, ob: &Obligation, witness: Option<u8>) -> Result<Prepared> {
     let mut terms = Terms::new();
     let intr = ctx.intrinsic(&ob.intrinsic)?;
     let mut arm_out = None;
@@ -163,7 +201,7 @@ fn prepare(ctx: &Ctx, ob: &Obligation, probe_lane: Option<u8>) -> Result<Prepare
     let mut arm = |_: &mut Terms, _, _: &HashMap<String, TermId>| {
         arm_out.ok_or_else(|| anyhow!("internal: no ARM trace loaded"))
     };
-    let sides = build::build(&mut terms, ctx, ob, &env, &mut arm, probe_lane)?;
+    let sides = build::build(&mut terms, ctx, ob, &env, &mut arm, witness)?;
     let (l, r) = sides.results();
     let (wl, wr) = (terms.width(l), terms.width(r));
     if wl != wr {
@@ -270,21 +308,22 @@ impl Prepared {
     }
 }
 
-/// The Wasm modules an obligation's `wasm` layer runs: the C-layer build for `c ~ wasm`, the
-/// fallback module for the others that have a `wasm` side.
-fn modules_used(ctx: &Ctx, ob: &Obligation) -> Result<Vec<counterexample::ModuleRef>> {
+/// The Wasm modules an obligation's `wasm` layer runs: the C-layer build for `c ~ wasm`
+/// (and the fallback when it is linked in), the fallback module for the others that have
+/// a `wasm` side.
+pub fn modules_used(ctx: &Ctx, ob: &Obligation) -> Result<Vec<counterexample::ModuleRef>> {
     let (left, right) = ob.layers();
-    let module = if (left, right) == (Layer::C, Layer::Wasm) {
-        ("c-build", &ctx.wasm.c_build)
+    let modules = if (left, right) == (Layer::C, Layer::Wasm) {
+        ctx.wasm.c_layer_modules()
     } else if left == Layer::Wasm || right == Layer::Wasm {
-        ("fallback", &ctx.wasm.fallback)
+        vec![("fallback", &ctx.wasm.fallback)]
     } else {
         return Ok(vec![]);
     };
-    Ok(vec![counterexample::ModuleRef::of(
-        module.0,
-        &module.1.path,
-    )?])
+    modules
+        .into_iter()
+        .map(|(role, m)| counterexample::ModuleRef::of(role, &m.path))
+        .collect()
 }
 
 fn seed_of(id: &str) -> u64 {
@@ -455,6 +494,9 @@ fn check_obligation(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<(Verdi
     if ob.kind == Kind::ConstantTime {
         return Ok((check_constant_time(ctx, ob, opts)?, vec![]));
     }
+    if let Kind::Operand { field } = ob.kind {
+        return check_operand(ctx, ob, field, opts);
+    }
     let mut p = prepare(ctx, ob, None)?;
     let (verdict, lemmas) = match decide_equal(&mut p, &ob.id, opts)? {
         Equality::Equal(m, lemmas) => (Verdict::Proved(m), lemmas),
@@ -499,6 +541,104 @@ fn check_obligation(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<(Verdi
         return Ok((Verdict::Proved(Method::LaneFact), lemmas));
     }
     Ok((verdict, lemmas))
+}
+
+/// Registers an instruction does not name: the model must neither read nor change them.
+/// Checked on terms (the model's outputs mention exactly the registers they depend on
+/// syntactically, an over-approximation), so a pass is a proof.
+fn unnamed_registers_untouched(intr: &spec::Intrinsic) -> Option<String> {
+    let mut t = Terms::new();
+    let inst = models::aarch64::Inst::canonical(intr.instruction);
+    let named = inst.registers();
+    let before: Vec<TermId> = (0..32).map(|r| t.var(&format!("V{r}"), 128)).collect();
+    let mut regs = models::aarch64::RegFile::new(before.clone());
+    models::aarch64::execute(&mut t, inst, &mut regs);
+    for r in 0..32u8 {
+        if !named.contains(&r) && regs.v[r as usize] != before[r as usize] {
+            return Some(format!(
+                "`{inst}` changes V{r}, a register it does not name"
+            ));
+        }
+    }
+    let outputs: Vec<TermId> = named.iter().map(|&r| regs.v[r as usize]).collect();
+    for (name, _) in t.vars(&outputs) {
+        let r: u8 = name[1..].parse().unwrap_or(u8::MAX);
+        if !named.contains(&r) {
+            return Some(format!(
+                "`{inst}` reads {name}, a register it does not name"
+            ));
+        }
+    }
+    None
+}
+
+/// `effects(F)`: the table's operand in field F, checked against the AArch64 model the way
+/// lane facts are: what the table says is irrelevant is proved irrelevant, and what it says
+/// is read or written is witnessed (a read: some input on which the register's bits change
+/// the result; a write: some input on which the register changes).
+fn check_operand(
+    ctx: &Ctx,
+    ob: &Obligation,
+    field: spec::Field,
+    opts: &Options,
+) -> Result<(Verdict, Vec<Lemma>)> {
+    let intr = ctx.intrinsic(&ob.intrinsic)?;
+    if let Some(why) = unnamed_registers_untouched(intr) {
+        return Ok((Verdict::Error(why), vec![]));
+    }
+    let mut p = prepare(ctx, ob, None)?;
+    let lemmas = match decide_equal(&mut p, &ob.id, opts)? {
+        Equality::Equal(_, lemmas) => lemmas,
+        Equality::Differ(env, by) => {
+            let mut v = finish_cex(ctx, ob, &p, env, &by)?;
+            if let Verdict::Counterexample(c) = &mut v {
+                c.note = Some(format!(
+                    "the instruction table's {field} operand of {} does not describe what the model does with that register",
+                    intr.instruction
+                ));
+            }
+            return Ok((v, vec![]));
+        }
+        Equality::Unknown(r) => return Ok((Verdict::Unknown(r), vec![])),
+    };
+    let ops = ctx.operands(intr);
+    let op = ops.iter().find(|o| o.field == field).ok_or_else(|| {
+        anyhow!(
+            "the instruction table gives {} no {field} operand",
+            intr.instruction
+        )
+    })?;
+    // Witnesses are concrete demonstrations, so testing may find them.
+    let witness_opts = Options {
+        probe: true,
+        ..opts.clone()
+    };
+    let mut claims = Vec::new();
+    if op.access.reads() {
+        claims.push((build::READ_WITNESS, "read", format!(
+            "the table says {field} is read, but no bit of it provably ever reaches a written register"
+        )));
+    }
+    if op.access.writes() {
+        claims.push((
+            build::WRITE_WITNESS,
+            "write",
+            format!(
+                "the table says {field} is written, but the model provably leaves it unchanged"
+            ),
+        ));
+    }
+    for (witness, what, loose) in claims {
+        let mut w = prepare(ctx, ob, Some(witness))?;
+        match decide_equal(&mut w, &format!("{} {what} witness", ob.id), &witness_opts)? {
+            Equality::Differ(..) => {}
+            Equality::Equal(..) => return Ok((Verdict::Error(loose), lemmas)),
+            Equality::Unknown(r) => {
+                return Ok((Verdict::Unknown(format!("{what} witness: {r}")), lemmas))
+            }
+        }
+    }
+    Ok((Verdict::Proved(Method::LaneFact), lemmas))
 }
 
 /// Inputs of a constant-time counterexample: the first run's under their own names, the
@@ -795,6 +935,8 @@ pub fn run_all(
                     Ok(v) => v,
                     Err(e) => (Verdict::Error(format!("{e:#}")), vec![]),
                 };
+                let ms = start.elapsed().as_secs_f64() * 1e3;
+                let (verdict, cross) = cross_check(ctx, ob, opts, verdict);
                 let (left, right) = ob.layers();
                 let mut out = Outcome {
                     family: ctx.spec.family.clone(),
@@ -804,9 +946,11 @@ pub fn run_all(
                     left,
                     right,
                     verdict,
-                    ms: start.elapsed().as_secs_f64() * 1e3,
+                    ms,
                     saved: None,
                     lemmas: lemmas.iter().map(|l| l.id()).collect(),
+                    cross,
+                    modules: modules_used(ctx, ob).unwrap_or_default(),
                 };
                 save(&mut out, opts);
                 let n = done.fetch_add(1, Ordering::SeqCst) + 1;
@@ -848,6 +992,8 @@ pub fn run_all(
             ms: start.elapsed().as_secs_f64() * 1e3,
             saved: None,
             lemmas: vec![],
+            cross: None,
+            modules: vec![],
         };
         save(&mut out, opts);
         progress(&out, outcomes.len() + 1, total + lemmas.len());
@@ -859,6 +1005,49 @@ pub fn run_all(
         }
     }
     outcomes
+}
+
+/// `--cross-check`: decide a proved value comparison again without the normaliser. A
+/// counterexample found that way reproduces concretely, so it replaces the proof (the
+/// normaliser was wrong); an `unknown` second verdict leaves the first standing, reported.
+/// Table checks and `ct` have no second method.
+fn cross_check(
+    ctx: &Ctx,
+    ob: &Obligation,
+    opts: &Options,
+    verdict: Verdict,
+) -> (Verdict, Option<CrossOutcome>) {
+    let Some(cross) = opts.cross_check else {
+        return (verdict, None);
+    };
+    if !matches!(verdict, Verdict::Proved(_))
+        || matches!(ob.kind, Kind::Effects | Kind::ConstantTime)
+    {
+        return (verdict, None);
+    }
+    let start = Instant::now();
+    let second = match check_obligation(ctx, ob, &cross.options(opts)) {
+        Ok((v, _)) => v,
+        Err(e) => Verdict::Error(format!("{e:#}")),
+    };
+    let outcome = CrossOutcome {
+        solver: cross.solver,
+        verdict: second.clone(),
+        ms: start.elapsed().as_secs_f64() * 1e3,
+    };
+    match second {
+        Verdict::Counterexample(mut c) => {
+            c.note = Some(format!(
+                "proved ({}) with the normaliser, refuted without it: the normaliser is wrong here",
+                match &verdict {
+                    Verdict::Proved(m) => m.to_string(),
+                    _ => unreachable!("only proofs are cross-checked"),
+                }
+            ));
+            (Verdict::Counterexample(c), Some(outcome))
+        }
+        _ => (verdict, Some(outcome)),
+    }
 }
 
 /// The verdict of a proof that relies on lemma `lemma`, which was not proved (`why`). A proof
@@ -947,6 +1136,7 @@ mod tests {
             probe: true,
             save_dir: None,
             jobs: 1,
+            cross_check: None,
         }
     }
 
@@ -971,6 +1161,8 @@ mod tests {
             ms: 0.0,
             saved: None,
             lemmas: vec![],
+            cross: None,
+            modules: vec![],
         };
         assert_eq!(exit_code(&[outcome(v)]), 3);
         let v = relying_on("lemma: choose = x", &Verdict::Error("bad".into()));
@@ -1017,6 +1209,8 @@ mod tests {
             ms: 0.0,
             saved: None,
             lemmas: vec![],
+            cross: None,
+            modules: vec![],
         };
         let proved = || o(Verdict::Proved(Method::Syntactic));
         assert_eq!(exit_code(&[proved()]), 0);

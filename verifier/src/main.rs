@@ -127,7 +127,8 @@ struct CheckArgs {
     #[arg(long = "intrinsic", short = 'i')]
     intrinsics: Vec<String>,
     /// Only these layer pairs (repeatable): c~wasm, c~engine, wasm~engine, clif~engine,
-    /// native~engine, engine~aarch64, aarch64~arm, or `lanes`, `forward`, `effects`, `ct`.
+    /// native~engine, engine~aarch64, aarch64~arm, or `lanes`, `forward`, `operands`
+    /// (the instruction table's register operands against the AArch64 model), `effects`, `ct`.
     #[arg(long = "layers", short = 'l')]
     layers: Vec<LayerPair>,
     /// Print a JSON report on stdout instead of text (progress stays on stderr).
@@ -164,6 +165,17 @@ struct CheckArgs {
     /// Skip concrete probing: counterexamples come from the solver only.
     #[arg(long)]
     no_probe: bool,
+    /// Decide every proved value comparison a second time without the normaliser, on
+    /// `--cross-solver`: the report shows both methods, and a refutation replaces the proof.
+    #[arg(long)]
+    cross_check: bool,
+    /// The solver of `--cross-check`.
+    #[arg(long, default_value = "cvc5", requires = "cross_check")]
+    cross_solver: SolverChoice,
+    /// Per-query timeout of `--cross-check` (an expired query leaves the proof standing,
+    /// reported as undecided).
+    #[arg(long, default_value_t = 10_000, requires = "cross_check")]
+    cross_timeout_ms: u64,
     /// Obligations checked in parallel.
     #[arg(long, short = 'j', default_value_t = 2)]
     jobs: usize,
@@ -373,6 +385,10 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
             )
         },
         jobs: a.jobs,
+        cross_check: a.cross_check.then_some(check::CrossCheck {
+            solver: a.cross_solver,
+            timeout_ms: a.cross_timeout_ms,
+        }),
     };
     let start = Instant::now();
     let quiet = a.quiet;
@@ -418,6 +434,23 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     } else {
         if let Some(v) = variant {
             outln!("variant {}: {}", v.path.display(), v.description);
+        }
+        // Which modules the `wasm` layer runs, when they are not the checked-in ones.
+        if let Some(l) = loaded
+            .first()
+            .filter(|_| a.fallback.is_some() || a.c_build.is_some() || variant.is_some())
+        {
+            let shown = |p: &Path| {
+                p.strip_prefix(repo_root())
+                    .unwrap_or(p)
+                    .display()
+                    .to_string()
+            };
+            outln!("wasm layer: C layer {}", shown(&l.wasm.c_build.path));
+            outln!("            fallbacks {}", shown(&l.wasm.fallback.path));
+            if l.wasm.link_fallback {
+                outln!("            c ~ wasm runs the C layer linked with these fallbacks");
+            }
         }
         let mut family = None;
         for o in &outcomes {

@@ -6,9 +6,9 @@
 //! and bind the engine params to registers the way the placeholder does.
 
 use anyhow::{anyhow, Result};
-use lowering::native::{native_entry, reencode, NativeEntry, PlaceholderField};
+use lowering::native::{native_entry_with_operands, reencode, NativeEntry, PlaceholderField};
 use models::aarch64::Inst;
-use spec::Intrinsic;
+use spec::{Intrinsic, Operand};
 
 use crate::variant::Planted;
 
@@ -35,9 +35,25 @@ pub struct NativePlan {
     pub result_reg: u8,
 }
 
+/// The instruction table's register operands of `intr`'s instruction, with any planted
+/// `isa-operand` bugs.
+pub fn operands_with(intr: &Intrinsic, planted: &[Planted]) -> Vec<Operand> {
+    let mut ops = intr.instruction.desc().operands.to_vec();
+    for p in planted {
+        if let Planted::IsaOperand(o) = p {
+            match ops.iter_mut().find(|x| x.field == o.field) {
+                Some(slot) => *slot = *o,
+                None => ops.push(*o),
+            }
+        }
+    }
+    ops
+}
+
 /// The native lowering of `intr`'s instruction, with any planted bugs.
 pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> Result<NativeEntry> {
-    let mut e = native_entry(intr.instruction).ok_or_else(|| {
+    let operands = operands_with(intr, planted);
+    let mut e = native_entry_with_operands(intr.instruction, &operands).ok_or_else(|| {
         anyhow!(
             "{} has no native lowering: no placeholder has its register shape",
             intr.instruction
@@ -55,8 +71,16 @@ pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> Result<NativeEntry> 
                 }
             }
             Planted::DropRead(pf) => e.placeholder_effects.reads.retain(|a| a.field != *pf),
+            Planted::DropWrite(pf) => e.placeholder_effects.writes.retain(|a| a.field != *pf),
+            Planted::PlaceholderReadView(pf, view) => {
+                for a in e.placeholder_effects.reads.iter_mut() {
+                    if a.field == *pf {
+                        a.view = *view;
+                    }
+                }
+            }
             Planted::EncodeAs(m) => e.mnemonic = *m,
-            Planted::Model(_) => {}
+            Planted::Model(_) | Planted::IsaOperand(_) => {}
         }
     }
     Ok(e)

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use serde::Serialize;
-use spec::Spec;
+use spec::{Field, Spec};
 
 use crate::layer::Layer;
 
@@ -15,6 +15,11 @@ pub enum Kind {
     Lanes { param: usize },
     /// The engine may pass `x` where the program passed `splat(lane0(x))`.
     Forwarding { param: usize },
+    /// The instruction table's operand in `field` says what the AArch64 model does with that
+    /// register: bits outside its read view never reach a written register, a register read
+    /// does, a register not written keeps its value, a written one changes, and a write
+    /// through a narrow view clears the bits above it.
+    Operand { field: Field },
     /// The native placeholder's register reads and writes cover the instruction's.
     Effects,
     /// No memory address, branch condition, loop bound or trap condition of the compiled
@@ -36,6 +41,7 @@ impl Obligation {
             Kind::Refines { left, right } => (left, right),
             Kind::Lanes { .. } | Kind::Forwarding { .. } => (Layer::Engine, Layer::Engine),
             Kind::Effects => (Layer::Native, Layer::Aarch64),
+            Kind::Operand { .. } => (Layer::Aarch64, Layer::Aarch64),
             Kind::ConstantTime => (Layer::Wasm, Layer::Wasm),
         }
     }
@@ -46,6 +52,7 @@ impl Obligation {
             Kind::Lanes { .. } => "lane-fact",
             Kind::Forwarding { .. } => "forwarding",
             Kind::Effects => "register-effects",
+            Kind::Operand { .. } => "operand-effects",
             Kind::ConstantTime => "constant-time",
         }
     }
@@ -91,6 +98,12 @@ impl Obligation {
             (Kind::Effects, Some(i)) => format!(
                 "the placeholder the engine emits for {} reads and writes a superset of the registers {} reads and writes",
                 i.engine.name, i.instruction
+            ),
+            (Kind::Operand { field }, Some(i)) => format!(
+                "the instruction table's {field} operand of {} says what the AArch64 model does with that register: \
+                 bits outside its read view never reach a written register (and, if read, the register does reach one); \
+                 it keeps its value unless written, writing it changes it, and a narrow write clears the bits above",
+                i.instruction
             ),
             (Kind::ConstantTime, Some(i)) => format!(
                 "the fallback {} as compiled computes no memory address, branch condition, loop bound or trap condition from its inputs",
@@ -150,6 +163,14 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
                 });
             }
         }
+        // The table `effects(native)` compares the placeholder with, proved field by field.
+        for o in i.instruction.desc().operands {
+            out.push(Obligation {
+                id: format!("{}: effects({})", i.name, o.field),
+                intrinsic: i.name.clone(),
+                kind: Kind::Operand { field: o.field },
+            });
+        }
         out.push(Obligation {
             id: format!("{}: effects(native)", i.name),
             intrinsic: i.name.clone(),
@@ -177,12 +198,15 @@ impl std::str::FromStr for LayerPair {
         if s == "effects" {
             return Ok(LayerPair(Layer::Native, Layer::Aarch64));
         }
+        if s == "operands" {
+            return Ok(LayerPair(Layer::Aarch64, Layer::Aarch64));
+        }
         if s == "ct" {
             return Ok(LayerPair(Layer::Wasm, Layer::Wasm));
         }
         let (a, b) = s.split_once('~').ok_or_else(|| {
             format!(
-                "`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `effects`, `ct`)"
+                "`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `operands`, `effects`, `ct`)"
             )
         })?;
         Ok(LayerPair(a.trim().parse()?, b.trim().parse()?))

@@ -22,6 +22,22 @@ pub struct JsonEntry<'a> {
     pub detail: String,
     pub milliseconds: f64,
     pub counterexample: Option<String>,
+    /// `--cross-check`: the second method's verdict (absent when not asked, or for table
+    /// checks and `ct`, which have no second method).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_check: Option<JsonCross>,
+    /// The Wasm modules the `wasm` layer ran (role, path, hash); empty without one.
+    pub modules: &'a [crate::counterexample::ModuleRef],
+}
+
+#[derive(Serialize)]
+pub struct JsonCross {
+    pub verdict: &'static str,
+    pub detail: String,
+    pub solver: &'static str,
+    /// Always false: the point of the second method.
+    pub normalised: bool,
+    pub milliseconds: f64,
 }
 
 #[derive(Serialize)]
@@ -45,6 +61,12 @@ pub struct Summary {
     pub unknown: usize,
     pub error: usize,
     pub total_milliseconds: u64,
+    /// `--cross-check`: proofs the normaliser-free method confirmed, and those it could not
+    /// decide (errors count as not decided).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_checked: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_undecided: Option<usize>,
 }
 
 pub fn summary(outcomes: &[Outcome], wall_ms: f64) -> Summary {
@@ -54,6 +76,16 @@ pub fn summary(outcomes: &[Outcome], wall_ms: f64) -> Summary {
         ..Default::default()
     };
     for o in outcomes {
+        if let Some(c) = &o.cross {
+            let confirmed = s.cross_checked.get_or_insert(0);
+            let undecided = s.cross_undecided.get_or_insert(0);
+            match c.verdict {
+                Verdict::Proved(_) => *confirmed += 1,
+                // A refutation replaced the first verdict and is counted there.
+                Verdict::Counterexample(_) => {}
+                Verdict::Unknown(_) | Verdict::Error(_) => *undecided += 1,
+            }
+        }
         match o.verdict {
             Verdict::Proved(_) => s.proved += 1,
             Verdict::Counterexample(_) => s.counterexample += 1,
@@ -84,6 +116,14 @@ pub fn json_entry(o: &Outcome) -> JsonEntry<'_> {
         detail: detail(&o.verdict),
         milliseconds: (o.ms * 1000.0).round() / 1000.0,
         counterexample: o.saved.as_ref().map(|p| p.display().to_string()),
+        cross_check: o.cross.as_ref().map(|c| JsonCross {
+            verdict: c.verdict.name(),
+            detail: detail(&c.verdict),
+            solver: c.solver.name(),
+            normalised: false,
+            milliseconds: (c.ms * 1000.0).round() / 1000.0,
+        }),
+        modules: &o.modules,
     }
 }
 
@@ -96,6 +136,16 @@ pub fn line(o: &Outcome) -> String {
         detail(&o.verdict),
         o.ms
     );
+    if let Some(c) = &o.cross {
+        let _ = write!(
+            s,
+            "\n                cross-check without the normaliser ({}): {} ({}, {:.1} ms)",
+            c.solver.name(),
+            c.verdict.name(),
+            detail(&c.verdict),
+            c.ms
+        );
+    }
     if let Some(p) = &o.saved {
         let _ = write!(s, "\n                saved {}", p.display());
     }
@@ -103,7 +153,7 @@ pub fn line(o: &Outcome) -> String {
 }
 
 pub fn summary_line(s: &Summary) -> String {
-    format!(
+    let mut line = format!(
         "{} obligations: {} proved, {} counterexample, {} unknown, {} error ({:.2} s)",
         s.total,
         s.proved,
@@ -111,5 +161,14 @@ pub fn summary_line(s: &Summary) -> String {
         s.unknown,
         s.error,
         s.total_milliseconds as f64 / 1e3
-    )
+    );
+    if s.cross_checked.is_some() || s.cross_undecided.is_some() {
+        let _ = write!(
+            line,
+            "\ncross-check without the normaliser: {} proofs confirmed, {} undecided",
+            s.cross_checked.unwrap_or(0),
+            s.cross_undecided.unwrap_or(0)
+        );
+    }
+    line
 }

@@ -121,13 +121,32 @@ fn solve_cli(program: &str, args: &[&str], q: &Query, timeout_ms: u64) -> Result
         Duration::from_millis(timeout_ms + 5_000),
     );
     let _ = std::fs::remove_file(&file);
-    let (stdout, timed_out) = out?;
-    if timed_out {
+    let run = out?;
+    if run.timed_out {
         return Ok(Answer::Unknown(format!(
             "{program} killed after the timeout"
         )));
     }
-    parse_cli_answer(program, &stdout, q)
+    // A solver that dies without answering has not answered: unknown, with its last words
+    // (cvc5 1.0 aborts inside CaDiCaL when --tlimit-per expires mid-search).
+    if run.stdout.trim().is_empty() && !run.success {
+        let why = run
+            .stderr
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("");
+        return Ok(Answer::Unknown(format!(
+            "{program} stopped without an answer ({}){}",
+            run.status,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {why}")
+            }
+        )));
+    }
+    parse_cli_answer(program, &run.stdout, q)
 }
 
 fn unique() -> u64 {
@@ -136,12 +155,16 @@ fn unique() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-fn run_with_deadline(
-    program: &str,
-    args: &[&str],
-    file: &Path,
-    deadline: Duration,
-) -> Result<(String, bool)> {
+/// What a solver process left behind.
+struct Run {
+    stdout: String,
+    stderr: String,
+    timed_out: bool,
+    success: bool,
+    status: String,
+}
+
+fn run_with_deadline(program: &str, args: &[&str], file: &Path, deadline: Duration) -> Result<Run> {
     let mut child = Command::new(program)
         .args(args)
         .arg(file)
@@ -152,26 +175,37 @@ fn run_with_deadline(
             format!("cannot run `{program}` (install it: apt-get install -y {program})")
         })?;
     let start = Instant::now();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = pipe.read_to_string(&mut s);
+            s
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let mut timed_out = false;
-    loop {
-        if child.try_wait()?.is_some() {
-            break;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
         }
         if start.elapsed() > deadline {
             let _ = child.kill();
             let _ = child.wait();
             timed_out = true;
-            break;
+            break None;
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
-    Ok((reader.join().unwrap_or_default(), timed_out))
+    };
+    Ok(Run {
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        timed_out,
+        success: status.is_some_and(|s| s.success()),
+        status: status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "killed".into()),
+    })
 }
 
 /// Parse `sat`/`unsat`/`unknown` and a `get-value` response.
@@ -247,4 +281,37 @@ fn tokenize(s: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query() -> Query {
+        Query {
+            body: "(declare-const x (_ BitVec 8))\n(assert (= x x))\n".into(),
+            logic: "QF_BV",
+            inputs: vec![("x".into(), 8)],
+            comment: "test".into(),
+        }
+    }
+
+    #[test]
+    fn a_solver_that_dies_without_answering_is_unknown() {
+        // As cvc5 1.0 does when its time limit expires inside CaDiCaL.
+        let script = "echo 'cadical: fatal error: invalid API usage' >&2; kill -ABRT $$";
+        match solve_cli("sh", &["-c", script, "solver"], &query(), 10_000).unwrap() {
+            Answer::Unknown(why) => {
+                assert!(why.contains("stopped without an answer"), "{why}");
+                assert!(why.contains("cadical: fatal error"), "{why}");
+            }
+            other => panic!("expected unknown, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_on_stdout_is_an_error_not_an_answer() {
+        let r = solve_cli("sh", &["-c", "echo maybe", "solver"], &query(), 10_000);
+        assert!(r.is_err(), "{r:?}");
+    }
 }

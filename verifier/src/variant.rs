@@ -9,7 +9,7 @@ use lowering::native::PlaceholderField;
 use models::mutation::Mutation;
 use models::Bool3;
 use serde::{Deserialize, Serialize};
-use spec::{Field, Mnemonic, Spec};
+use spec::{Access, Field, Mnemonic, Operand, Spec, View};
 
 use crate::layer::Layer;
 use crate::repo_root;
@@ -62,6 +62,12 @@ struct RawMutation {
     fields: Option<[String; 2]>,
     #[serde(default)]
     field: Option<String>,
+    /// `isa-operand`, `placeholder-read-view`: a register view (`Q`, `S` or `D`).
+    #[serde(default)]
+    view: Option<String>,
+    /// `isa-operand`: `read`, `write` or `read-write`.
+    #[serde(default)]
+    access: Option<String>,
     #[serde(default)]
     instruction: Option<String>,
     #[serde(default)]
@@ -104,6 +110,13 @@ pub enum Planted {
     SwapFields(Field, Field),
     /// The native table forgets that the placeholder reads this field.
     DropRead(PlaceholderField),
+    /// The native table forgets that the placeholder writes this field.
+    DropWrite(PlaceholderField),
+    /// The native table says the placeholder reads this field through a narrower view.
+    PlaceholderReadView(PlaceholderField, View),
+    /// The instruction table (`spec::isa`) gives the instruction this operand instead of the
+    /// one it has for the field (a wrong hand-written register effect).
+    IsaOperand(Operand),
     /// The native re-encoding writes this instruction instead of the intrinsic's.
     EncodeAs(Mnemonic),
 }
@@ -147,9 +160,17 @@ impl Variant {
                 .map_err(|e: String| anyhow!(e))
                 .with_context(ctx)?;
             let planted = planted(m).with_context(ctx)?;
-            let native_only = !matches!(planted, Planted::Model(_));
-            if native_only && layer != Layer::Native {
-                bail!("{}: `{}` mutations apply to layer `native`", ctx(), m.kind);
+            let required = match planted {
+                Planted::Model(_) => None,
+                Planted::IsaOperand(_) => Some(Layer::Aarch64),
+                _ => Some(Layer::Native),
+            };
+            if let Some(required) = required.filter(|r| *r != layer) {
+                bail!(
+                    "{}: `{}` mutations apply to layer `{required}`",
+                    ctx(),
+                    m.kind
+                );
             }
             mutations.push(LayerMutation {
                 layer,
@@ -232,9 +253,10 @@ impl Variant {
             .collect()
     }
 
-    /// Bugs planted in the native lowering table for `intrinsic`.
-    pub fn native_mutations(&self, intrinsic: &str) -> Vec<Planted> {
+    /// Bugs planted in the native lowering table and the instruction table for `intrinsic`.
+    pub fn table_mutations(&self, intrinsic: &str) -> Vec<Planted> {
         self.planted_for(Layer::Native, intrinsic)
+            .chain(self.planted_for(Layer::Aarch64, intrinsic))
             .filter(|p| !matches!(p, Planted::Model(_)))
             .cloned()
             .collect()
@@ -250,8 +272,53 @@ fn field(s: &str) -> Result<Field> {
     }
 }
 
+fn placeholder_field(f: Field) -> PlaceholderField {
+    match f {
+        Field::Rd => PlaceholderField::Rd,
+        Field::Rn => PlaceholderField::Rn,
+        Field::Rm => PlaceholderField::Rm,
+    }
+}
+
+fn view(m: &RawMutation) -> Result<View> {
+    match m.view.as_deref() {
+        Some("Q") => Ok(View::Full),
+        Some("S") => Ok(View::S),
+        Some("D") => Ok(View::D),
+        Some(other) => bail!("`{}`: `{other}` is not a register view (Q, S, D)", m.kind),
+        None => bail!("`{}` needs `view` (Q, S or D)", m.kind),
+    }
+}
+
 fn planted(m: &RawMutation) -> Result<Planted> {
+    let needs_field = || -> Result<Field> {
+        field(
+            m.field
+                .as_deref()
+                .ok_or_else(|| anyhow!("`{}` needs `field` (Rd, Rn or Rm)", m.kind))?,
+        )
+    };
     match m.kind.as_str() {
+        "drop-write" => Ok(Planted::DropWrite(placeholder_field(needs_field()?))),
+        "placeholder-read-view" => Ok(Planted::PlaceholderReadView(
+            placeholder_field(needs_field()?),
+            view(m)?,
+        )),
+        "isa-operand" => {
+            let access = match m.access.as_deref() {
+                Some("read") => Access::Read,
+                Some("write") => Access::Write,
+                Some("read-write") => Access::ReadWrite,
+                other => bail!(
+                    "`isa-operand` needs `access` = read, write or read-write (got {other:?})"
+                ),
+            };
+            Ok(Planted::IsaOperand(Operand {
+                field: needs_field()?,
+                view: view(m)?,
+                access,
+            }))
+        }
         "swap-fields" => {
             let [a, b] = m
                 .fields
@@ -267,17 +334,7 @@ fn planted(m: &RawMutation) -> Result<Planted> {
                 || anyhow!("`encode-as`: unknown instruction `{name}`"),
             )?))
         }
-        "drop-read" => {
-            let f = m
-                .field
-                .as_deref()
-                .ok_or_else(|| anyhow!("`drop-read` needs `field`"))?;
-            Ok(Planted::DropRead(match field(f)? {
-                Field::Rd => PlaceholderField::Rd,
-                Field::Rn => PlaceholderField::Rn,
-                Field::Rm => PlaceholderField::Rm,
-            }))
-        }
+        "drop-read" => Ok(Planted::DropRead(placeholder_field(needs_field()?))),
         _ => mutation(m).map(Planted::Model),
     }
 }
@@ -362,8 +419,8 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
         }
         other => bail!(
             "unknown mutation kind `{other}` (rotate, rotate-right, shift-as-rotate, bool3, \
-             permute-param, permute-result, swap-params, swap-fields, drop-read, encode-as, \
-             table-entry)"
+             permute-param, permute-result, swap-params, swap-fields, drop-read, drop-write, \
+             placeholder-read-view, isa-operand, encode-as, table-entry)"
         ),
     })
 }

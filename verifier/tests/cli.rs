@@ -568,3 +568,178 @@ fn replay_uses_the_module_the_counterexample_came_from() {
     std::fs::remove_file(&module).unwrap();
     assert!(replay(4).1.contains("cannot be read"));
 }
+
+#[test]
+fn cross_check_reports_the_normaliser_free_method_beside_the_first() {
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "-i",
+        "vsha1h_u32",
+        "--cross-check",
+        "--json",
+        "--no-save",
+        "--quiet",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let obligations = report["obligations"].as_array().unwrap();
+    let mut crossed = 0;
+    for o in obligations {
+        match o["kind"].as_str().unwrap() {
+            // Table checks, `ct` and lemmas have no second method.
+            "register-effects" | "constant-time" | "lemma" => {
+                assert!(o.get("cross_check").is_none(), "{o}")
+            }
+            _ => {
+                let c = &o["cross_check"];
+                assert_eq!(c["verdict"], "proved", "{o}");
+                assert_eq!(c["solver"], "cvc5");
+                assert_eq!(c["normalised"], false);
+                crossed += 1;
+            }
+        }
+    }
+    assert!(crossed >= 10, "only {crossed} cross-checked");
+    assert_eq!(report["summary"]["cross_checked"], crossed);
+    assert_eq!(report["summary"]["cross_undecided"], 0);
+}
+
+#[test]
+fn operand_effects_are_checked_against_the_model_and_can_fail() {
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "-l",
+        "operands",
+        "--json",
+        "--no-save",
+        "--quiet",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let ids: Vec<&str> = report["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["obligation"].as_str().unwrap())
+        .collect();
+    // One per operand of each instruction: SHA1C/P/M/SU0 three, SHA1H/SU1 two.
+    assert_eq!(ids.len(), 16, "{ids:?}");
+    assert!(ids.contains(&"vsha1cq_u32: effects(Rm)"), "{ids:?}");
+    // The table narrowed: the model shows Vm<127:32> matters.
+    let dir = tmp("operands");
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--variant",
+        "tests/broken/isa-sha1c-vm-read-narrowed.toml",
+        "-i",
+        "vsha1cq_u32",
+        "-l",
+        "operands",
+        "--counterexamples",
+        dir.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("counterexample  vsha1cq_u32: effects(Rm)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("alt.V2"), "{stdout}");
+    let saved = dir.join("isa-sha1c-vm-read-narrowed--vsha1cq_u32-effects-Rm.json");
+    let out = verifier(&["replay", saved.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "replay: {stdout}\n{stderr}");
+}
+
+#[test]
+fn a_users_fallback_is_linked_into_the_c_layer_and_named_per_obligation() {
+    let dir = tmp("linked");
+    let fallback = "c/prebuilt/broken_sha1h_wrong_on_one_input.wasm";
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--fallback",
+        fallback,
+        "-i",
+        "vsha1h_u32",
+        "-l",
+        "c~wasm",
+        "--json",
+        "--counterexamples",
+        dir.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let o = &report["obligations"][0];
+    assert_eq!(o["obligation"], "vsha1h_u32: c ~ wasm");
+    // The C layer ran on the user's fallback, not on the engine model: the bug shows.
+    assert_eq!(o["verdict"], "counterexample", "{o}");
+    let roles: Vec<(&str, &str)> = o["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("c-build", "c/prebuilt/wrappers_imports.wasm"),
+            ("fallback", fallback)
+        ]
+    );
+    // Replay links the same two modules, and the bug still shows.
+    let saved = o["counterexample"].as_str().unwrap();
+    let out = verifier(&["replay", saved]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("linked with broken_sha1h_wrong_on_one_input.wasm"),
+        "{stdout}"
+    );
+    // The text report says which modules the wasm layer runs.
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--fallback",
+        fallback,
+        "-i",
+        "vsha1h_u32",
+        "-l",
+        "ct",
+        "--no-save",
+    ]);
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains(&format!("fallbacks {fallback}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("c ~ wasm runs the C layer linked with these fallbacks"),
+        "{stdout}"
+    );
+    // Without --fallback the C layer's imports are the engine model: nothing is linked.
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "-i",
+        "vsha1h_u32",
+        "-l",
+        "c~wasm",
+        "--json",
+        "--no-save",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&text(&out).0).unwrap();
+    assert_eq!(
+        report["obligations"][0]["modules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -43,6 +43,7 @@ fn options(probe: bool, save: &Path) -> Options {
         probe,
         save_dir: Some(save.to_path_buf()),
         jobs: 2,
+        cross_check: None,
     }
 }
 
