@@ -637,6 +637,7 @@ pub fn rewrite_function(
     sites: &Sites,
     ranges: &[CodeRange],
     code: &mut [u8],
+    entry_of: &dyn Fn(Mnemonic) -> Option<NativeEntry>,
 ) -> Result<Verdict> {
     let reject = |s: String| Ok(Verdict::Reject(s));
     if let Some(p) = sites.problems.first() {
@@ -696,7 +697,9 @@ pub fn rewrite_function(
 
     let mut edits = Vec::new();
     for (offset, m) in placeholders {
-        let e = native_entry(m).expect("placeholders exist only for shaped instructions");
+        let Some(e) = entry_of(m) else {
+            return reject(format!("{m} at wasm offset {offset}: no native entry"));
+        };
         let mut found = Vec::new();
         for r in ranges.iter().filter(|r| r.wasm_offset == offset) {
             if r.start % 4 != 0 || r.end as usize > code.len() {

@@ -7,17 +7,20 @@ use anyhow::{bail, Result};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I32X4, I64};
 use cranelift_codegen::ir::{
-    DataFlowGraph, Endianness, InstBuilder, InstructionData, Opcode, Value, ValueDef,
+    AbiParam, DataFlowGraph, Endianness, Function, InstBuilder, InstructionData, Opcode, Signature,
+    UserFuncName, Value, ValueDef,
 };
-use cranelift_frontend::FunctionBuilder;
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use spec::{Field, Mnemonic, Spec};
 
 use crate::domain::little_endian;
 use crate::native::{
-    carry_lane0_scalars_in_vectors, emit_marker, materialize_placeholders, rewrite_function,
-    CodeRange, Sites, Verdict,
+    carry_lane0_scalars_in_vectors, emit_marker, materialize_placeholders, native_entry,
+    rewrite_function, CodeRange, NativeEntry, Sites, Verdict,
 };
-use crate::portable::emit_portable;
+use crate::portable::{emit_portable, emit_portable_mutated};
+use models::mutation::Mutation;
 
 /// Import name of the availability query (`(i32 id) -> i32`).
 pub const IS_AVAILABLE: &str = "__intrinsic_is_available";
@@ -47,6 +50,9 @@ struct Entry {
     params: Vec<Param>,
 }
 
+/// Where the post-pass looks up each instruction's native entry.
+type NativeEntries = Box<dyn Fn(Mnemonic) -> Option<NativeEntry> + Send + Sync>;
+
 /// The lowering of the spec's intrinsic families, built from their specs.
 pub struct LoweringTable {
     entries: Vec<Entry>,
@@ -54,6 +60,10 @@ pub struct LoweringTable {
     modules: Vec<String>,
     mode: Mode,
     forward_lane0: bool,
+    /// Planted bugs (the verifier's broken corpus only): model mutations in the portable
+    /// lowering of an instruction, and a replacement native entry table.
+    portable_mutations: Vec<(Mnemonic, Vec<Mutation>)>,
+    native_entries: NativeEntries,
     /// Native mode: the call sites the pre-lowering step found in the function being compiled
     /// (the engine lowers and post-processes one function at a time).
     sites: Mutex<Sites>,
@@ -90,8 +100,27 @@ impl LoweringTable {
             modules,
             mode,
             forward_lane0: true,
+            portable_mutations: Vec::new(),
+            native_entries: Box::new(native_entry),
             sites: Mutex::new(Sites::default()),
         }
+    }
+
+    /// Plant bugs in the portable lowering of `m` (the verifier's broken corpus: the CLIF it
+    /// checks is then this table's own emission, wrong). The engine never calls this.
+    pub fn with_portable_mutations(mut self, m: Mnemonic, mutations: Vec<Mutation>) -> Self {
+        self.portable_mutations.push((m, mutations));
+        self
+    }
+
+    /// Replace the native entries the post-pass re-encodes with (the verifier's broken
+    /// corpus: a wrong operand map or encoding). The engine never calls this.
+    pub fn with_native_entries(
+        mut self,
+        entries: impl Fn(Mnemonic) -> Option<NativeEntry> + Send + Sync + 'static,
+    ) -> Self {
+        self.native_entries = Box::new(entries);
+        self
     }
 
     /// Every family of the checked-in spec.
@@ -155,7 +184,14 @@ impl LoweringTable {
             })
             .collect();
         let r = match self.mode {
-            Mode::Portable => emit_portable(b, e.mnemonic, &args)?,
+            Mode::Portable => match self
+                .portable_mutations
+                .iter()
+                .find(|(m, _)| *m == e.mnemonic)
+            {
+                None => emit_portable(b, e.mnemonic, &args)?,
+                Some((_, muts)) => emit_portable_mutated(b, e.mnemonic, &args, muts)?,
+            },
             Mode::Aarch64Native => {
                 // The marker takes the registers the instruction reads, in field order.
                 let operands = e
@@ -172,6 +208,31 @@ impl LoweringTable {
             }
         };
         Ok(vec![r])
+    }
+
+    /// A standalone function `(i32x4 x arity) -> i32x4` whose body is what [`emit`](Self::emit)
+    /// emits for intrinsic `id` at a call site whose arguments are the params: the CLIF the
+    /// verifier's `clif ~ engine` runs is this table's own emission.
+    pub fn call_site_function(&self, id: usize, arity: usize) -> Result<Function> {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params = vec![AbiParam::new(I32X4); arity];
+        sig.returns = vec![AbiParam::new(I32X4)];
+        let mut func = Function::with_name_signature(UserFuncName::testcase("call_site"), sig);
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let args = b.block_params(entry).to_vec();
+        let results = self.emit(id, &mut b, &args)?;
+        b.ins().return_(&results);
+        b.finalize(TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        Ok(func)
     }
 
     /// `__intrinsic_is_available(id)`: 1 for the ids of natively compiled intrinsics.
@@ -235,7 +296,9 @@ impl LoweringTable {
         let sites = std::mem::take(&mut *self.sites.lock().unwrap());
         match self.mode {
             Mode::Portable => Ok(Verdict::Unchanged),
-            Mode::Aarch64Native => rewrite_function(&ctx.func, &sites, ranges, code),
+            Mode::Aarch64Native => {
+                rewrite_function(&ctx.func, &sites, ranges, code, &*self.native_entries)
+            }
         }
     }
 }

@@ -155,8 +155,30 @@ impl Ctx<'_> {
             .unwrap_or_default()
     }
 
+    /// The engine's compiled call of `intr` in lowering (D).
     pub fn native_plan(&self, intr: &Intrinsic) -> Result<NativePlan> {
-        native::plan(intr, &self.table_mutations(intr))
+        native::plan(self.spec, intr, &self.table_mutations(intr))
+    }
+
+    /// The native entry (placeholder, operand map, effects) of `intr`'s instruction.
+    pub fn native_entry(&self, intr: &Intrinsic) -> Result<lowering::native::NativeEntry> {
+        native::entry_with(intr, &self.table_mutations(intr))
+    }
+
+    /// The CLIF the engine's portable lowering emits for a call of `intr` on its params
+    /// (with planted `clif` bugs).
+    fn portable_function(
+        &self,
+        intr: &Intrinsic,
+    ) -> Result<lowering::reexport::cranelift_codegen::ir::Function> {
+        let muts = self.mutations(Layer::Clif, &intr.name);
+        let table =
+            lowering::LoweringTable::new(std::slice::from_ref(self.spec), lowering::Mode::Portable)
+                .with_portable_mutations(intr.instruction, muts);
+        let id = table
+            .resolve(&self.spec.import_module, &intr.engine.name)
+            .ok_or_else(|| anyhow!("the lowering table does not resolve {}", intr.engine.name))?;
+        table.call_site_function(id, intr.engine.params.len())
     }
 
     /// The instruction table's register operands of `intr`'s instruction (with planted bugs).
@@ -579,8 +601,7 @@ pub fn build<D: Domain>(
             right: Layer::Engine,
         } => {
             let params = engine_param_values::<D>(intr, env)?;
-            let muts = ctx.mutations(Layer::Clif, &intr.name);
-            let func = lowering::portable::portable_clif_mutated(intr.instruction, &muts);
+            let func = ctx.portable_function(intr)?;
             let out = models::clif::run_function(d, &func, &params)
                 .context("running the portable lowering's CLIF")?;
             let e = engine_layer(d, ctx, intr, &params)?;
@@ -601,31 +622,53 @@ pub fn build<D: Domain>(
         } => {
             let params = engine_param_values::<D>(intr, env)?;
             let plan = ctx.native_plan(intr)?;
+            // AAPCS64: the v128 params arrive in V0.., the result leaves in V0.
             let mut regs = background(d, env);
-            for &(r, pi) in &plan.bindings {
-                regs.v[r as usize] = params[pi].clone();
+            for (i, p) in params.iter().enumerate() {
+                regs.v[i] = p.clone();
             }
             let muts = ctx.mutations(Layer::Native, &intr.name);
-            let inst = plan.inst;
-            let out = run_mutated(
-                d,
-                &muts,
-                &[],
-                |md, _| {
-                    execute(md, inst, &mut regs);
-                    Ok(regs.v[plan.result_reg as usize].clone())
-                },
-                |v| v,
-            )?;
+            let mut left = Vec::new();
+            for (offset, word, step) in &plan.steps {
+                let written = match step {
+                    native::Step::Inst(inst) => {
+                        let inst = *inst;
+                        let out = run_mutated(
+                            d,
+                            &muts,
+                            &[],
+                            |md, _| {
+                                execute(md, inst, &mut regs);
+                                Ok(regs.v[inst.rd as usize].clone())
+                            },
+                            |v| v,
+                        )?;
+                        regs.v[inst.rd as usize] = out;
+                        inst.rd
+                    }
+                    native::Step::Mov { rd, rn } => {
+                        regs.v[*rd as usize] = regs.v[*rn as usize].clone();
+                        *rd
+                    }
+                    native::Step::Frame(_)
+                    | native::Step::GeneralPurpose
+                    | native::Step::BranchToTrap(_) => continue,
+                };
+                left.push(label(
+                    format!("+{offset:<3} {word:08x}  {:<32} V{written}", step.asm()),
+                    regs.v[written as usize].clone(),
+                ));
+            }
+            left.push(label(
+                format!(
+                    "V0 at `ret` (the engine's code for {}, compiled for AArch64 (D))",
+                    intr.engine.name
+                ),
+                regs.v[0].clone(),
+            ));
             let e = engine_layer(d, ctx, intr, &params)?;
             Ok(Sides {
-                left: vec![label(
-                    format!(
-                        "`{}` written over placeholder {:#010x} ({}): V{}",
-                        inst, plan.placeholder_word, plan.entry.placeholder_asm, plan.result_reg
-                    ),
-                    out,
-                )],
+                left,
                 right: vec![label(format!("{} result", intr.engine.name), e)],
             })
         }

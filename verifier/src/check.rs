@@ -480,16 +480,14 @@ fn finish_cex(
 fn check_obligation(ctx: &Ctx, ob: &Obligation, opts: &Options) -> Result<(Verdict, Vec<Lemma>)> {
     if ob.kind == Kind::Effects {
         let intr = ctx.intrinsic(&ob.intrinsic)?;
-        let plan = ctx.native_plan(intr)?;
-        return Ok(
-            match lowering::native::check_register_effects(&plan.entry) {
-                Ok(()) => (Verdict::Proved(Method::Table), vec![]),
-                Err(why) => (
-                    Verdict::Error(format!("register effects not covered: {why}")),
-                    vec![],
-                ),
-            },
-        );
+        let entry = ctx.native_entry(intr)?;
+        return Ok(match lowering::native::check_register_effects(&entry) {
+            Ok(()) => (Verdict::Proved(Method::Table), vec![]),
+            Err(why) => (
+                Verdict::Error(format!("register effects not covered: {why}")),
+                vec![],
+            ),
+        });
     }
     if ob.kind == Kind::ConstantTime {
         return Ok((check_constant_time(ctx, ob, opts)?, vec![]));

@@ -84,12 +84,13 @@ impl Obligation {
                 i.engine.name
             ),
             (Kind::Refines { left: Layer::Clif, right: Layer::Engine }, Some(i)) => format!(
-                "the CLIF the engine's portable lowering emits for {} equals the engine intrinsic",
+                "the CLIF the engine's lowering table emits at a call of {} in lowering (A) equals the engine intrinsic",
                 i.engine.name
             ),
             (Kind::Refines { left: Layer::Native, right: Layer::Engine }, Some(i)) => format!(
-                "the {} word the engine's post-pass writes over its placeholder, decoded and read through the operand map, equals {}",
-                i.instruction, i.engine.name
+                "the AArch64 code the engine compiles for a call of {} in lowering (D) (placeholder, Cranelift's register allocation, \
+                 the post-pass's {} word), run on the models from entry to `ret`, returns {} in V0",
+                i.engine.name, i.instruction, i.engine.name
             ),
             (Kind::Forwarding { param }, Some(i)) => format!(
                 "{} gives the same result for `{}` and for splat(lane 0 of `{}`), so the engine may drop the broadcast",

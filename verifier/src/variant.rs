@@ -62,7 +62,8 @@ struct RawMutation {
     fields: Option<[String; 2]>,
     #[serde(default)]
     field: Option<String>,
-    /// `isa-operand`, `placeholder-read-view`: a register view (`Q`, `S` or `D`).
+    /// `isa-operand`, `placeholder-read-view`, `placeholder-write-view`: a register view
+    /// (`Q`, `S` or `D`).
     #[serde(default)]
     view: Option<String>,
     /// `isa-operand`: `read`, `write` or `read-write`.
@@ -114,6 +115,8 @@ pub enum Planted {
     DropWrite(PlaceholderField),
     /// The native table says the placeholder reads this field through a narrower view.
     PlaceholderReadView(PlaceholderField, View),
+    /// The native table says the placeholder writes this field through a narrower view.
+    PlaceholderWriteView(PlaceholderField, View),
     /// The instruction table (`spec::isa`) gives the instruction this operand instead of the
     /// one it has for the field (a wrong hand-written register effect).
     IsaOperand(Operand),
@@ -304,6 +307,10 @@ fn planted(m: &RawMutation) -> Result<Planted> {
             placeholder_field(needs_field()?),
             view(m)?,
         )),
+        "placeholder-write-view" => Ok(Planted::PlaceholderWriteView(
+            placeholder_field(needs_field()?),
+            view(m)?,
+        )),
         "isa-operand" => {
             let access = match m.access.as_deref() {
                 Some("read") => Access::Read,
@@ -420,7 +427,7 @@ fn mutation(m: &RawMutation) -> Result<Mutation> {
         other => bail!(
             "unknown mutation kind `{other}` (rotate, rotate-right, shift-as-rotate, bool3, \
              permute-param, permute-result, swap-params, swap-fields, drop-read, drop-write, \
-             placeholder-read-view, isa-operand, encode-as, table-entry)"
+             placeholder-read-view, placeholder-write-view, isa-operand, encode-as, table-entry)"
         ),
     })
 }
