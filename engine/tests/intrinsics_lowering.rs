@@ -319,19 +319,33 @@ fn random_records_match_the_reference_on_the_jit_and_as_native_objects() {
 const CASES: usize = 1000;
 const OUT: u32 = 0x20000;
 
+/// How a call passes one of its inputs.
+#[derive(Clone, Copy, Debug)]
+enum Pass {
+    /// As is.
+    Plain,
+    /// A broadcast of this 32-bit lane (forwarding removes broadcasts of lane 0 for params
+    /// observed in lane 0 only, and must leave the others alone).
+    Broadcast(u8),
+    /// With this 64-bit lane zeroed, as the header's `u64x2(x, 0)` does to lane 1 (forwarding
+    /// removes that for params observed in their low 64 bits only, and must not remove a
+    /// zeroed lane 0).
+    ZeroLane64(u8),
+}
+
 /// One call of the differential module: an intrinsic, and for each param the input (0, 1,
-/// 2 = a, b, c) and the lane it is passed as a broadcast of, if it is (lane-0 forwarding
-/// removes broadcasts of lane 0 for params observed in lane 0 only, and must leave the
-/// others alone).
+/// 2 = a, b, c) and how it is passed.
 struct Call {
     intrinsic: Intrinsic,
-    args: Vec<(usize, Option<u8>)>,
+    args: Vec<(usize, Pass)>,
 }
 
 /// Every intrinsic on (a, b, c), plus, for each param observed in lane 0 only, the same call
 /// with that param a broadcast of each lane: lane 0 as clang's shuffle and as
 /// splat(extract_lane), which forwarding removes, and lanes 1-3, which it must not (a matcher
-/// that took them for lane 0 would pass the wrong lane: these are its negative tests).
+/// that took them for lane 0 would pass the wrong lane: these are its negative tests); and for
+/// each param observed in its low 64 bits only, the same call with each 64-bit lane zeroed
+/// (lane 1 is forwarded, lane 0 the negative test).
 fn calls() -> Vec<Call> {
     let mut out = Vec::new();
     for intr in spec::load_all()
@@ -342,25 +356,27 @@ fn calls() -> Vec<Call> {
         let n = intr.engine.params.len();
         out.push(Call {
             intrinsic: intr.clone(),
-            args: (0..n).map(|i| (i, None)).collect(),
+            args: (0..n).map(|i| (i, Pass::Plain)).collect(),
         });
         for (pi, p) in intr.engine.params.iter().enumerate() {
-            if p.observes == [0] {
-                for lane in [0, 1, 2, 3] {
-                    // The broadcast comes from another input, so forwarding must pick its
-                    // lane 0.
-                    let args = (0..n).map(|i| {
-                        if i == pi {
-                            ((i + 1) % 3, Some(lane))
-                        } else {
-                            (i, None)
-                        }
-                    });
-                    out.push(Call {
-                        intrinsic: intr.clone(),
-                        args: args.collect(),
-                    });
-                }
+            let variants: Vec<Pass> = match p.observes.as_slice() {
+                [0] => (0..4).map(Pass::Broadcast).collect(),
+                [0, 1] => (0..2).map(Pass::ZeroLane64).collect(),
+                _ => vec![],
+            };
+            for pass in variants {
+                // From another input, so forwarding must pick that input.
+                let args = (0..n).map(|i| {
+                    if i == pi {
+                        ((i + 1) % 3, pass)
+                    } else {
+                        (i, Pass::Plain)
+                    }
+                });
+                out.push(Call {
+                    intrinsic: intr.clone(),
+                    args: args.collect(),
+                });
             }
         }
     }
@@ -396,17 +412,22 @@ fn differential_module(inputs: &[[u128; 3]], calls: &[Call]) -> String {
             .args
             .iter()
             .enumerate()
-            .map(|(j, &(input, broadcast))| {
+            .map(|(j, &(input, pass))| {
                 let v = format!("(local.get ${})", ["a", "b", "c"][input]);
-                match broadcast {
-                    None => v,
+                match pass {
+                    Pass::Plain => v,
                     // Both shapes for lane 0; the others alternate.
-                    Some(lane) if (j + lane as usize).is_multiple_of(2) => {
+                    Pass::Broadcast(lane) if (j + lane as usize).is_multiple_of(2) => {
                         let bytes: Vec<String> =
                             (0..16).map(|i| (4 * lane + i % 4).to_string()).collect();
                         format!("(i8x16.shuffle {} {v} {v})", bytes.join(" "))
                     }
-                    Some(lane) => format!("(i32x4.splat (i32x4.extract_lane {lane} {v}))"),
+                    Pass::Broadcast(lane) => {
+                        format!("(i32x4.splat (i32x4.extract_lane {lane} {v}))")
+                    }
+                    Pass::ZeroLane64(lane) => {
+                        format!("(i64x2.replace_lane {lane} {v} (i64.const 0))")
+                    }
                 }
             })
             .collect();
@@ -454,9 +475,16 @@ fn expected(inputs: &[[u128; 3]], calls: &[Call]) -> Vec<u128> {
             let args: Vec<Bits> = c
                 .args
                 .iter()
-                .map(|&(input, broadcast)| {
+                .map(|&(input, pass)| {
                     let v = abc[input];
-                    Bits::from_u128(128, broadcast.map_or(v, |lane| broadcast_lane(v, lane)))
+                    Bits::from_u128(
+                        128,
+                        match pass {
+                            Pass::Plain => v,
+                            Pass::Broadcast(lane) => broadcast_lane(v, lane),
+                            Pass::ZeroLane64(lane) => v & !((u64::MAX as u128) << (64 * lane)),
+                        },
+                    )
                 })
                 .collect();
             out.push(engine_model(&mut Concrete, c.intrinsic.instruction, &args).to_u128());

@@ -37,7 +37,9 @@ pub enum Mode {
 #[derive(Clone, Debug)]
 struct Param {
     field: Field,
-    lane0_only: bool,
+    /// The spec says only the low 32 (`observes = [0]`) or 64 (`[0, 1]`) bits are observed:
+    /// the engine may pass a value that agrees in those bits (lane-0 forwarding).
+    forward_bits: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,7 +88,11 @@ impl LoweringTable {
                         .iter()
                         .map(|p| Param {
                             field: p.field,
-                            lane0_only: p.observes == [0],
+                            forward_bits: match p.observes.as_slice() {
+                                [0] => Some(32),
+                                [0, 1] => Some(64),
+                                _ => None,
+                            },
                         })
                         .collect(),
                 })
@@ -175,12 +181,9 @@ impl LoweringTable {
         let args: Vec<Value> = args
             .iter()
             .zip(&e.params)
-            .map(|(&a, p)| {
-                if self.forward_lane0 && p.lane0_only {
-                    forward_lane0(b, a)
-                } else {
-                    a
-                }
+            .map(|(&a, p)| match p.forward_bits {
+                Some(bits) if self.forward_lane0 => forward_low_bits(b, a, bits),
+                _ => a,
             })
             .collect();
         let r = match self.mode {
@@ -264,7 +267,7 @@ impl LoweringTable {
             .filter(|e| {
                 e.params
                     .iter()
-                    .any(|p| p.field == Field::Rn && p.lane0_only)
+                    .any(|p| p.field == Field::Rn && p.forward_bits == Some(32))
             })
             .map(|e| e.mnemonic)
             .collect()
@@ -405,13 +408,39 @@ pub fn lane0_source(dfg: &DataFlowGraph, v: Value) -> Option<Value> {
     }
 }
 
-/// Lane-0 forwarding for a parameter observed in lane 0 only: pass the broadcast's source,
-/// once the CLIF model shows lane 0 of `v` is lane 0 of it (the matcher only proposes).
-fn forward_lane0(b: &mut FunctionBuilder, v: Value) -> Value {
-    let Some(x) = lane0_source(&b.func.dfg, v) else {
+/// The vector whose low `bits` bits `v` provably shares because `v` was built from it by
+/// inserting lanes above them (`insertlane` at a lane at or above bit `bits`, as the header's
+/// `u64x2(x, 0)` for PMULL's operands), or, for 32 bits, because `v` broadcasts its lane 0.
+pub fn low_bits_source(dfg: &DataFlowGraph, v: Value, bits: u32) -> Option<Value> {
+    if bits == 32 {
+        if let Some(x) = lane0_source(dfg, v) {
+            return Some(x);
+        }
+    }
+    let v = peel_bitcasts(dfg, v);
+    let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+        return None;
+    };
+    match dfg.insts[inst] {
+        InstructionData::TernaryImm8 {
+            opcode: Opcode::Insertlane,
+            args: [base, _],
+            imm,
+        } if imm as u32 * dfg.value_type(v).lane_bits() >= bits => {
+            Some(low_bits_source(dfg, base, bits).unwrap_or(base))
+        }
+        _ => None,
+    }
+}
+
+/// Forwarding for a parameter observed in its low `bits` bits only: pass the value the
+/// argument was built from, once the CLIF model shows the two agree in those bits (the
+/// matcher only proposes).
+fn forward_low_bits(b: &mut FunctionBuilder, v: Value, bits: u32) -> Value {
+    let Some(x) = low_bits_source(&b.func.dfg, v, bits) else {
         return v;
     };
-    if !crate::validate::bits_agree(b.func, v, 0, x, 0, 32) {
+    if !crate::validate::bits_agree(b.func, v, 0, x, 0, bits) {
         return v;
     }
     let x = peel_bitcasts(&b.func.dfg, x);

@@ -675,18 +675,28 @@ pub fn build<D: Domain>(
         Kind::Forwarding { param } => {
             let params = engine_param_values::<D>(intr, env)?;
             let name = &intr.arguments[intr.engine.params[param].from].name;
-            let lane0 = d.lane(&params[param], 0, 32);
-            let broadcast = d.from_lanes(&[lane0.clone(), lane0.clone(), lane0.clone(), lane0]);
+            // What the program passes and the engine replaces by `name` itself: a lane-0
+            // broadcast (observed in lane 0), or the header's u64x2(low half, 0) (observed in
+            // the low 64 bits).
+            let (passed, what) = if intr.engine.params[param].observes == [0] {
+                let lane0 = d.lane(&params[param], 0, 32);
+                let broadcast = d.from_lanes(&[lane0.clone(), lane0.clone(), lane0.clone(), lane0]);
+                (broadcast, format!("splat(lane0({name}))"))
+            } else {
+                let low = d.extract(&params[param], 63, 0);
+                let zero = d.constant(Bits::zero(64));
+                (
+                    d.concat(&zero, &low),
+                    format!("u64x2(low half of {name}, 0)"),
+                )
+            };
             let mut as_program = params.clone();
-            as_program[param] = broadcast.clone();
+            as_program[param] = passed.clone();
             let program = engine_layer(d, ctx, intr, &as_program)?;
             let forwarded = engine_layer(d, ctx, intr, &params)?;
             Ok(Sides {
                 left: vec![
-                    label(
-                        format!("splat(lane0({name})) as the program passes it"),
-                        broadcast,
-                    ),
+                    label(format!("{what} as the program passes it"), passed),
                     label(format!("{} result", intr.engine.name), program),
                 ],
                 right: vec![label(

@@ -92,10 +92,18 @@ impl Obligation {
                  the post-pass's {} word), run on the models from entry to `ret`, returns {} in V0",
                 i.engine.name, i.instruction, i.engine.name
             ),
-            (Kind::Forwarding { param }, Some(i)) => format!(
-                "{} gives the same result for `{}` and for splat(lane 0 of `{}`), so the engine may drop the broadcast",
-                i.engine.name, i.arguments[i.engine.params[*param].from].name, i.arguments[i.engine.params[*param].from].name
-            ),
+            (Kind::Forwarding { param }, Some(i)) => {
+                let name = &i.arguments[i.engine.params[*param].from].name;
+                let (form, dropped) = if i.engine.params[*param].observes == [0] {
+                    (format!("splat(lane 0 of `{name}`)"), "the broadcast")
+                } else {
+                    (format!("u64x2(low half of `{name}`, 0)"), "the zeroed high half")
+                };
+                format!(
+                    "{} gives the same result for `{name}` and for {form}, so the engine may drop {dropped}",
+                    i.engine.name
+                )
+            }
             (Kind::Effects, Some(i)) => format!(
                 "the placeholder the engine emits for {} reads and writes a superset of the registers {} reads and writes",
                 i.engine.name, i.instruction
@@ -155,8 +163,8 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
             });
         }
         for (pi, p) in i.engine.params.iter().enumerate() {
-            // Exactly the params the engine's lowering forwards.
-            if p.observes == [0] {
+            // Exactly the params the engine's lowering forwards (lowering::table).
+            if matches!(p.observes.as_slice(), [0] | [0, 1]) {
                 out.push(Obligation {
                     id: format!("{}: forward({})", i.name, i.arguments[p.from].name),
                     intrinsic: i.name.clone(),
