@@ -56,6 +56,21 @@ def run(cmd):
     return p.returncode, p.stdout, time.time() - start
 
 
+RESULTS = TARGET / "results.json"
+
+
+def load_results():
+    """Results of earlier runs, by mutant name (a run of some mutants keeps the others')."""
+    import json
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+
+
+def save_results(results):
+    import json
+    TARGET.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", help="mutants to run (default: all)")
@@ -70,7 +85,7 @@ def main():
     code, out, _ = run(GATE)
     if code != 0:
         sys.exit("the gate fails on the unmutated tree:\n" + out[-3000:])
-    results = []
+    stored = load_results()
     for m in cases:
         target = SCRATCH / m["file"]
         original = target.read_text()
@@ -96,23 +111,34 @@ def main():
             by = ("equivalent: " + m["equivalent"]) if "equivalent" in m else "GAP: not equivalent"
         secs = time.time() - start
         print(f"{m['name']:<40} {verdict:<9} {by} ({secs:.0f} s)", flush=True)
-        results.append((m, verdict, by, secs))
+        stored[m["name"]] = {"verdict": verdict, "by": by, "seconds": secs,
+                             "date": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+        save_results(stored)
+    # The report covers the whole catalogue, with each mutant's latest result.
+    results = []
+    for m in load([]):
+        r = stored.get(m["name"])
+        if r is None:
+            results.append((m, "not run", "", 0))
+        else:
+            results.append((m, r["verdict"], r["by"], r["seconds"]))
     killed = sum(1 for _, v, _, _ in results if v == "killed")
     by_gate = sum(1 for _, v, b, _ in results if v == "killed" and b == "gate")
     equivalent = sum(1 for m, v, _, _ in results if v == "survived" and "equivalent" in m)
     unviable = sum(1 for _, v, _, _ in results if v == "unviable")
+    not_run = sum(1 for _, v, _, _ in results if v == "not run")
     gaps = [m["name"] for m, v, _, _ in results if v == "survived" and "equivalent" not in m]
-    scored = len(results) - equivalent - unviable
+    scored = len(results) - equivalent - unviable - not_run
     summary = (f"{len(results)} mutants: {killed} killed ({by_gate} by the gate alone), "
-               f"{equivalent} equivalent, {unviable} unviable, {len(gaps)} gaps; "
-               f"score {killed}/{scored} of the non-equivalent ones")
+               f"{equivalent} equivalent, {unviable} unviable, {len(gaps)} gaps, "
+               f"{not_run} not run; score {killed}/{scored} of the non-equivalent ones")
     print(summary)
     if args.report:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         lines = [
             "# Mutants: the gate's strength, measured",
             "",
-            f"Command: `tools/mutants/run.py --report docs/mutants.md` (run {stamp}). The",
+            f"Command: `tools/mutants/run.py --report docs/mutants.md` (latest results as of {stamp}; a run of some mutants keeps the others' results). The",
             "catalogue is `tests/mutants/` (its README says how a mutant is run and judged).",
             "",
             f"**{summary}.**",
