@@ -16,6 +16,7 @@ pub mod rng;
 pub mod table;
 pub mod term;
 pub mod wasm;
+pub mod x86;
 
 pub use bits::Bits;
 pub use domain::{BinOp, Bool3, Concrete, Domain};
