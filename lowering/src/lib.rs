@@ -2,7 +2,7 @@
 //! CLIF.
 //!
 //! * (A) portable: [`emit_portable`] runs `models::engine::engine_model` over [`ClifDomain`],
-//!   so the emitted CLIF is the engine model itself; [`portable_clif`] wraps it as a standalone
+//!   so the emitted CLIF is the engine model itself; [`LoweringTable::call_site_function`] wraps it as a standalone
 //!   function for a CLIF interpreter.
 //! * (D) AArch64-native: [`native::emit_marker`] emits an opaque call per call site; after
 //!   Cranelift's mid-end it becomes a float op that Cranelift lowers to one instruction of the
@@ -28,7 +28,7 @@ pub use native::{
     check_register_effects, native_entry, native_table, native_word_for, Access, CodeRange,
     NativeEntry, PlaceholderField, RegisterEffects, Shape, Verdict,
 };
-pub use portable::{emit_portable, portable_clif};
+pub use portable::emit_portable;
 pub use table::{lane0_source, LoweringTable, Mode, IS_AVAILABLE};
 
 /// Re-exports for [`engine_hooks!`].

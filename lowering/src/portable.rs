@@ -3,14 +3,11 @@
 //! the SHA-1 steps here: the model is the lowering.
 
 use anyhow::{bail, Result};
-use cranelift_codegen::ir::types::I32X4;
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName, Value};
-use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_codegen::ir::Value;
+use cranelift_frontend::FunctionBuilder;
 use models::engine::engine_model;
 use models::mutation::{run_mutated, Mutation};
 use spec::Mnemonic;
-use target_lexicon::PointerWidth;
 
 use crate::domain::ClifDomain;
 
@@ -62,37 +59,4 @@ pub fn emit_portable_mutated(
         |v| v,
     )?;
     Ok(d.as_i32x4(&r))
-}
-
-/// A standalone function `(i32x4 x arity) -> i32x4` whose body is exactly what
-/// [`emit_portable`] emits for `m`, for checking the lowering with a CLIF interpreter.
-pub fn portable_clif(mnemonic: Mnemonic) -> Function {
-    portable_clif_mutated(mnemonic, &[])
-}
-
-/// [`portable_clif`] with planted bugs (see [`emit_portable_mutated`]).
-pub fn portable_clif_mutated(mnemonic: Mnemonic, mutations: &[Mutation]) -> Function {
-    let mut sig = Signature::new(CallConv::SystemV);
-    for _ in 0..arity(mnemonic) {
-        sig.params.push(AbiParam::new(I32X4));
-    }
-    sig.returns.push(AbiParam::new(I32X4));
-    let name = UserFuncName::testcase(format!("portable_{}", mnemonic.name().to_lowercase()));
-    let mut func = Function::with_name_signature(name, sig);
-    let mut fctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let args = b.block_params(entry).to_vec();
-    let r = emit_portable_mutated(&mut b, mnemonic, &args, mutations)
-        .expect("arguments match the arity");
-    b.ins().return_(&[r]);
-    b.finalize(TargetFrontendConfig {
-        default_call_conv: CallConv::SystemV,
-        pointer_width: PointerWidth::U64,
-        page_size_align_log2: 12,
-    });
-    func
 }

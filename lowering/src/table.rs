@@ -220,7 +220,7 @@ impl LoweringTable {
         let mut sig = Signature::new(CallConv::SystemV);
         sig.params = vec![AbiParam::new(I32X4); arity];
         sig.returns = vec![AbiParam::new(I32X4)];
-        let mut func = Function::with_name_signature(UserFuncName::testcase("call_site"), sig);
+        let mut func = Function::with_name_signature(UserFuncName::testcase("intrinsic_site"), sig);
         let mut fctx = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut fctx);
         let entry = b.create_block();

@@ -10,7 +10,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Linkage, Module};
 use lowering::portable::arity;
-use lowering::{emit_portable, portable_clif, ClifDomain, ClifValue};
+use lowering::{emit_portable, ClifDomain, ClifValue};
 use models::engine::engine_model;
 use models::rng::Rng;
 use models::{BinOp, Bits, Concrete, Domain};
@@ -309,8 +309,14 @@ fn portable_lowering_matches_the_engine_model() {
 #[test]
 fn portable_clif_is_valid_straight_line_code() {
     let flags = settings::Flags::new(settings::builder());
+    let table = lowering::LoweringTable::all(lowering::Mode::Portable).unwrap();
     for m in Mnemonic::all() {
-        let f = portable_clif(m);
+        let spec = spec::load_family(m.family()).unwrap();
+        let intr = spec.intrinsics.iter().find(|i| i.instruction == m).unwrap();
+        let id = table
+            .resolve(&spec.import_module, &intr.engine.name)
+            .unwrap();
+        let f = table.call_site_function(id, arity(m)).unwrap();
         cranelift_codegen::verify_function(&f, &flags).unwrap();
         assert_eq!(f.signature.params.len(), arity(m));
         assert_eq!(f.layout.blocks().count(), 1, "{m}: one block");

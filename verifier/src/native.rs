@@ -132,30 +132,16 @@ fn decode_step(word: u32) -> Option<Step> {
 
 /// The function symbol's bytes in a little-endian ELF64 relocatable object.
 fn symbol_code(object: &[u8], symbol: &str) -> Result<Vec<u8>> {
-    let u16_at = |o: usize| -> Result<u16> {
-        Ok(u16::from_le_bytes(
-            object
-                .get(o..o + 2)
-                .ok_or_else(|| anyhow!("truncated ELF"))?
-                .try_into()?,
-        ))
+    // Little-endian fields of `n` bytes at `o`.
+    let field = |o: usize, n: usize| -> Result<u64> {
+        let bytes = object
+            .get(o..o + n)
+            .ok_or_else(|| anyhow!("truncated ELF"))?;
+        Ok(bytes.iter().rev().fold(0, |v, &b| v << 8 | b as u64))
     };
-    let u32_at = |o: usize| -> Result<u32> {
-        Ok(u32::from_le_bytes(
-            object
-                .get(o..o + 4)
-                .ok_or_else(|| anyhow!("truncated ELF"))?
-                .try_into()?,
-        ))
-    };
-    let u64_at = |o: usize| -> Result<u64> {
-        Ok(u64::from_le_bytes(
-            object
-                .get(o..o + 8)
-                .ok_or_else(|| anyhow!("truncated ELF"))?
-                .try_into()?,
-        ))
-    };
+    let u16_at = |o| field(o, 2);
+    let u32_at = |o| field(o, 4).map(|v| v as u32);
+    let u64_at = |o| field(o, 8);
     if object.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) {
         bail!("not a little-endian ELF64 object");
     }
