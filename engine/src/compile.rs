@@ -51,7 +51,17 @@ pub fn lowering_only_isa(isa: &dyn TargetIsa) -> Result<OwnedTargetIsa> {
 
 /// ISA for the host (JIT).
 pub fn host_isa() -> Result<OwnedTargetIsa> {
-    let builder = cranelift_native::builder().map_err(|e| anyhow!("host ISA: {e}"))?;
+    host_isa_with(&[])
+}
+
+/// ISA for the host with some ISA settings overridden (see [`IntrinsicLowering::isa_flags`]).
+pub fn host_isa_with(overrides: &[(&str, &str)]) -> Result<OwnedTargetIsa> {
+    let mut builder = cranelift_native::builder().map_err(|e| anyhow!("host ISA: {e}"))?;
+    for (name, value) in overrides {
+        builder
+            .set(name, value)
+            .with_context(|| format!("host ISA setting {name}={value}"))?;
+    }
     Ok(builder.finish(shared_flags(false)?)?)
 }
 

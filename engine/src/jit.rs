@@ -1,6 +1,6 @@
 //! Instantiating and running a module on this host with cranelift-jit.
 
-use crate::compile::{compile_module, host_isa};
+use crate::compile::{compile_module, host_isa_with};
 use crate::lowering::{CompileOptions, IntrinsicLowering};
 use crate::module::{FuncSig, ModuleInfo, WasmTy};
 use crate::translate::{import_func_ref, wasm_signature};
@@ -110,7 +110,7 @@ impl Instance {
 
     pub fn with_options(wasm: &[u8], opts: &CompileOptions, config: Config) -> Result<Instance> {
         let info = ModuleInfo::parse(wasm)?;
-        let isa = host_isa()?;
+        let isa = host_isa_with(opts.lowering.isa_flags())?;
         let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let compiled = compile_module(&mut module, &info, opts, &|idx| {
             (format!("__wasm_f{idx}"), Linkage::Local)

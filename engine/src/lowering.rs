@@ -28,6 +28,13 @@ pub trait IntrinsicLowering {
     fn is_pure(&self, _id: usize) -> bool {
         false
     }
+
+    /// Cranelift ISA settings the lowering's code relies on (for example no AVX, so that a
+    /// placeholder is the legacy SSE encoding a post-pass expects). The JIT applies them on
+    /// top of the host's detected features.
+    fn isa_flags(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
 }
 
 /// A lowering that knows no intrinsics: any module importing a function is rejected.

@@ -39,6 +39,40 @@ enum Lowering {
     /// re-encoded after compilation); functions failing the guards fall back to `portable`.
     /// aarch64 only.
     Aarch64Native,
+    /// Lowering (E): each intrinsic as a short x86 SHA-NI/AES-NI/PCLMULQDQ sequence proved
+    /// by `verifier check -l x86~engine`; x86-64 JIT (`run`) only, and only on a CPU with
+    /// SHA, AES, PCLMULQDQ, SSSE3 and SSE4.1 (detected; an error names what is missing).
+    /// Functions failing the guards fall back to `portable`.
+    X86Native,
+    /// The fastest lowering this target can use: `aarch64-native` for aarch64 objects,
+    /// `x86-native` on an x86-64 host JIT with the features, `portable` otherwise.
+    Auto,
+}
+
+/// Where the code goes: which native lowerings can apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CodeTarget {
+    Aarch64,
+    /// This host, through the JIT.
+    HostJit,
+    /// An object for another machine (or a CLIF dump).
+    Other,
+}
+
+impl CodeTarget {
+    /// The native lowering `auto` chooses.
+    fn auto(self) -> Lowering {
+        match self {
+            CodeTarget::Aarch64 => Lowering::Aarch64Native,
+            CodeTarget::HostJit
+                if cfg!(target_arch = "x86_64")
+                    && lowering::x86::missing_host_features().is_empty() =>
+            {
+                Lowering::X86Native
+            }
+            _ => Lowering::Portable,
+        }
+    }
 }
 
 /// Lowering options shared by the subcommands.
@@ -56,14 +90,19 @@ struct LoweringArgs {
 /// Build the lowering tables for `args` and call `f` with the resulting options.
 fn with_options<R>(
     args: LoweringArgs,
-    aarch64_target: bool,
+    target: CodeTarget,
     f: impl FnOnce(&CompileOptions) -> Result<R>,
 ) -> Result<R> {
+    let aarch64_target = target == CodeTarget::Aarch64;
     let forward = !args.no_lane0_forwarding;
     let table = |mode| -> Result<LoweringTable> {
         Ok(LoweringTable::all(mode)?.with_forward_lane0(forward))
     };
-    match args.lowering {
+    let lowering = match args.lowering {
+        Lowering::Auto => target.auto(),
+        other => other,
+    };
+    match lowering {
         Lowering::None => f(&CompileOptions::new(&NoIntrinsics)),
         Lowering::Portable => {
             let t = table(Mode::Portable)?;
@@ -81,6 +120,28 @@ fn with_options<R>(
                 fallback: Some(&p),
             })
         }
+        Lowering::X86Native => {
+            if target != CodeTarget::HostJit || !cfg!(target_arch = "x86_64") {
+                bail!(
+                    "--lowering x86-native is for the x86-64 host JIT (`run` on an x86-64 machine)"
+                );
+            }
+            let missing = lowering::x86::missing_host_features();
+            if !missing.is_empty() {
+                bail!(
+                    "--lowering x86-native: this CPU lacks {} (use --lowering portable or auto)",
+                    missing.join(", ")
+                );
+            }
+            let (native, portable) = (table(Mode::X86Native)?, table(Mode::Portable)?);
+            let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
+            f(&CompileOptions {
+                lowering: &n,
+                post_pass: Some(&n),
+                fallback: Some(&p),
+            })
+        }
+        Lowering::Auto => unreachable!("resolved above"),
     }
 }
 
@@ -206,7 +267,12 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--timeout must be a positive number of seconds, got {timeout}");
             }
             let wasm = read_module(&file)?;
-            let mut inst = with_options(lowering, cfg!(target_arch = "aarch64"), |opts| {
+            let target = if cfg!(target_arch = "aarch64") {
+                CodeTarget::Aarch64
+            } else {
+                CodeTarget::HostJit
+            };
+            let mut inst = with_options(lowering, target, |opts| {
                 Instance::with_options(&wasm, opts, Config::default())
             })
             .with_context(|| format!("instantiating {}", file.display()))?;
@@ -269,8 +335,15 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let wasm = read_module(&file)?;
             // Without --optimized this is the translator's output, the same for any target.
-            let aarch64 = !optimized || matches!(target, ObjTarget::Aarch64);
-            let clif = with_options(lowering, aarch64, |opts| {
+            // x86-64 CLIF on an x86-64 host is what the host JIT would compile.
+            let code_target = if !optimized || matches!(target, ObjTarget::Aarch64) {
+                CodeTarget::Aarch64
+            } else if cfg!(target_arch = "x86_64") {
+                CodeTarget::HostJit
+            } else {
+                CodeTarget::Other
+            };
+            let clif = with_options(lowering, code_target, |opts| {
                 let isa = match optimized {
                     true => Some(engine::compile::isa_for_triple(target.triple())?),
                     false => None,
@@ -288,7 +361,11 @@ fn run(cli: Cli) -> Result<()> {
             lowering,
         } => {
             let wasm = read_module(&file)?;
-            let art = with_options(lowering, matches!(target, ObjTarget::Aarch64), |opts| {
+            let code_target = match target {
+                ObjTarget::Aarch64 => CodeTarget::Aarch64,
+                _ => CodeTarget::Other,
+            };
+            let art = with_options(lowering, code_target, |opts| {
                 compile_object(&wasm, target, opts)
             })
             .with_context(|| format!("compiling {}", file.display()))?;

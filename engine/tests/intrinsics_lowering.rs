@@ -102,6 +102,7 @@ fn compile_aarch64(wasm: &[u8], mode: Mode, forward: bool) -> engine::ObjectArti
             post_pass: Some(&p),
             fallback: Some(&fb),
         },
+        Mode::X86Native => panic!("lowering (E) is for the x86-64 JIT, not aarch64 objects"),
     };
     compile_object(wasm, ObjTarget::Aarch64, &opts).unwrap()
 }
@@ -603,4 +604,78 @@ fn native_guards_fall_back_to_portable_on_the_wrong_target() {
         }
         assert_eq!(i32_result(inst.call("kat", &[]).unwrap()), 0, "{program}");
     }
+}
+
+/// Lowering (E) runs only where the CPU has its features: a CPU without them fails these
+/// tests naming what is missing; `HWWASM_SKIP_X86_NATIVE=1` skips them explicitly.
+fn x86_native_options_or_skip(test: &str) -> Option<(LoweringTable, LoweringTable)> {
+    if std::env::var_os("HWWASM_SKIP_X86_NATIVE").is_some() {
+        eprintln!("{test} SKIPPED (HWWASM_SKIP_X86_NATIVE is set)");
+        return None;
+    }
+    let missing = lowering::x86::missing_host_features();
+    assert!(
+        missing.is_empty(),
+        "this CPU lacks {}: lowering (E) cannot run here (set HWWASM_SKIP_X86_NATIVE=1 to skip explicitly)",
+        missing.join(", ")
+    );
+    Some((
+        LoweringTable::all(Mode::X86Native).unwrap(),
+        LoweringTable::all(Mode::Portable).unwrap(),
+    ))
+}
+
+#[test]
+fn every_kernel_passes_its_kat_on_the_jit_with_the_x86_lowering() {
+    let Some((native, portable)) = x86_native_options_or_skip("x86 (E) kernels") else {
+        return;
+    };
+    let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
+    let opts = CompileOptions {
+        lowering: &n,
+        post_pass: Some(&n),
+        fallback: Some(&p),
+    };
+    for program in programs() {
+        let mut inst =
+            Instance::with_options(&kernel_wasm(&program), &opts, Config::default()).unwrap();
+        // Every function compiled with (E): none fell back to (A).
+        assert_eq!(
+            inst.fallbacks,
+            vec![],
+            "{program}: functions fell back to (A)"
+        );
+        assert_eq!(
+            i32_result(inst.call("kat", &[]).unwrap()),
+            0,
+            "{program}: kat failed with (E)"
+        );
+        assert_ne!(i32_result(inst.call("engine_features", &[]).unwrap()), 0);
+    }
+}
+
+#[test]
+fn x86_lowering_matches_the_engine_model_on_the_jit() {
+    let Some((native, portable)) = x86_native_options_or_skip("x86 (E) differential") else {
+        return;
+    };
+    let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
+    let opts = CompileOptions {
+        lowering: &n,
+        post_pass: Some(&n),
+        fallback: Some(&p),
+    };
+    let calls = calls();
+    let inputs = differential_inputs();
+    let wasm = wat::parse_str(differential_module(&inputs, &calls)).unwrap();
+    let want = expected(&inputs, &calls);
+    let mut inst = Instance::with_options(&wasm, &opts, Config::default()).unwrap();
+    assert_eq!(inst.fallbacks, vec![], "functions fell back to (A)");
+    let out = i32_result(inst.call("run", &[]).unwrap()) as usize;
+    let len = i32_result(inst.call("out_len", &[]).unwrap()) as usize;
+    let got: Vec<u128> = inst.memory()[out..out + len]
+        .chunks_exact(16)
+        .map(|c| u128::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    check(&got, &want, &calls, "JIT x86 (E)");
 }

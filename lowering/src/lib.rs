@@ -22,6 +22,7 @@ pub mod native;
 pub mod portable;
 pub mod table;
 pub mod validate;
+pub mod x86;
 
 pub use domain::{ClifDomain, ClifValue};
 pub use native::{
@@ -72,6 +73,10 @@ macro_rules! engine_hooks {
 
             fn is_pure(&self, id: usize) -> bool {
                 self.0.is_pure(id)
+            }
+
+            fn isa_flags(&self) -> &'static [(&'static str, &'static str)] {
+                self.0.isa_flags()
             }
         }
 

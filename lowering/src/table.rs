@@ -20,6 +20,7 @@ use crate::native::{
     rewrite_function, CodeRange, NativeEntry, Sites, Verdict,
 };
 use crate::portable::{emit_portable, emit_portable_mutated};
+use crate::x86::{emit_sequence, sequence_with, Sequence, Step};
 use models::mutation::Mutation;
 
 /// Import name of the availability query (`(i32 id) -> i32`).
@@ -32,6 +33,9 @@ pub enum Mode {
     Portable,
     /// Register-shape placeholders re-encoded by the post-pass (AArch64 objects only).
     Aarch64Native,
+    /// Lowering (E): x86 SHA/AES/PCLMULQDQ sequences ([`crate::x86`]); x86-64 hosts with the
+    /// features only (the engine checks them before choosing it).
+    X86Native,
 }
 
 #[derive(Clone, Debug)]
@@ -66,9 +70,13 @@ pub struct LoweringTable {
     /// lowering of an instruction, and a replacement native entry table.
     portable_mutations: Vec<(Mnemonic, Vec<Mutation>)>,
     native_entries: NativeEntries,
+    /// Planted bugs in lowering (E): steps of an instruction's x86 sequence replaced.
+    x86_mutations: Vec<(Mnemonic, Vec<(usize, Step)>)>,
     /// Native mode: the call sites the pre-lowering step found in the function being compiled
     /// (the engine lowers and post-processes one function at a time).
     sites: Mutex<Sites>,
+    /// Lowering (E): the placeholders of the function being compiled.
+    x86_sites: Mutex<crate::x86::X86Sites>,
 }
 
 impl LoweringTable {
@@ -108,7 +116,9 @@ impl LoweringTable {
             forward_lane0: true,
             portable_mutations: Vec::new(),
             native_entries: Box::new(native_entry),
+            x86_mutations: Vec::new(),
             sites: Mutex::new(Sites::default()),
+            x86_sites: Mutex::new(Default::default()),
         }
     }
 
@@ -117,6 +127,24 @@ impl LoweringTable {
     pub fn with_portable_mutations(mut self, m: Mnemonic, mutations: Vec<Mutation>) -> Self {
         self.portable_mutations.push((m, mutations));
         self
+    }
+
+    /// Plant bugs in lowering (E) of `m`: its x86 sequence with steps replaced (the
+    /// verifier's broken corpus). The engine never calls this.
+    pub fn with_x86_steps(mut self, m: Mnemonic, replaced: Vec<(usize, Step)>) -> Self {
+        self.x86_mutations.push((m, replaced));
+        self
+    }
+
+    /// The (E) sequence this table emits for `m` (with any planted bugs).
+    pub fn x86_sequence(&self, m: Mnemonic) -> Result<Option<Sequence>> {
+        let replaced = self
+            .x86_mutations
+            .iter()
+            .find(|(x, _)| *x == m)
+            .map(|(_, r)| r.as_slice())
+            .unwrap_or_default();
+        sequence_with(m, replaced)
     }
 
     /// Replace the native entries the post-pass re-encodes with (the verifier's broken
@@ -143,6 +171,14 @@ impl LoweringTable {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Cranelift ISA settings this table's code relies on.
+    pub fn isa_flags(&self) -> &'static [(&'static str, &'static str)] {
+        match self.mode {
+            Mode::X86Native => &crate::x86::ISA_FLAGS,
+            _ => &[],
+        }
     }
 
     /// Intrinsic id of an import, `None` if it is not one of this table's.
@@ -195,8 +231,8 @@ impl LoweringTable {
                 None => emit_portable(b, e.mnemonic, &args)?,
                 Some((_, muts)) => emit_portable_mutated(b, e.mnemonic, &args, muts)?,
             },
-            Mode::Aarch64Native => {
-                // The marker takes the registers the instruction reads, in field order.
+            Mode::Aarch64Native | Mode::X86Native => {
+                // Both take the registers the instruction reads, in field order.
                 let operands = e
                     .mnemonic
                     .desc()
@@ -207,7 +243,14 @@ impl LoweringTable {
                         None => bail!("{} has no parameter bound to {f}", e.name),
                     })
                     .collect::<Result<Vec<Value>>>()?;
-                emit_marker(b, e.mnemonic, &operands)?
+                if self.mode == Mode::Aarch64Native {
+                    emit_marker(b, e.mnemonic, &operands)?
+                } else {
+                    let seq = self
+                        .x86_sequence(e.mnemonic)?
+                        .ok_or_else(|| anyhow::anyhow!("{} has no x86 lowering (E)", e.mnemonic))?;
+                    emit_sequence(b, &seq, &operands)?
+                }
             }
         };
         Ok(vec![r])
@@ -245,7 +288,9 @@ impl LoweringTable {
         };
         let mask: u64 = match self.mode {
             Mode::Portable => 0,
-            Mode::Aarch64Native => self.entries.iter().fold(0, |m, e| m | 1u64 << e.id),
+            Mode::Aarch64Native | Mode::X86Native => {
+                self.entries.iter().fold(0, |m, e| m | 1u64 << e.id)
+            }
         };
         if mask == 0 {
             return Ok(b.ins().iconst(I32, 0));
@@ -285,6 +330,15 @@ impl LoweringTable {
             }
             *self.sites.lock().unwrap() = sites;
         }
+        if self.mode == Mode::X86Native {
+            // Merging first lets compositions see one value where two markers were equal.
+            crate::x86::merge_equal_markers(func);
+            crate::x86::compose_shuffles(func);
+            crate::x86::apply_rewrite_rules(func)?;
+            crate::x86::merge_equal_markers(func);
+            crate::x86::remove_unused_markers(func);
+            *self.x86_sites.lock().unwrap() = crate::x86::materialize_x86_placeholders(func)?;
+        }
         Ok(())
     }
 
@@ -299,6 +353,10 @@ impl LoweringTable {
         let sites = std::mem::take(&mut *self.sites.lock().unwrap());
         match self.mode {
             Mode::Portable => Ok(Verdict::Unchanged),
+            Mode::X86Native => {
+                let sites = std::mem::take(&mut *self.x86_sites.lock().unwrap());
+                crate::x86::rewrite_function(&sites, ranges, code)
+            }
             Mode::Aarch64Native => {
                 rewrite_function(&ctx.func, &sites, ranges, code, &*self.native_entries)
             }

@@ -35,6 +35,26 @@ pub fn bits_agree(func: &Function, v: Value, v_lo: u32, x: Value, x_lo: u32, wid
     normalise(&mut t, a) == normalise(&mut t, b)
 }
 
+/// Instructions interpreted per cone when comparing whole values: a composition of shuffles
+/// is a few shuffles and the bitcasts between them.
+const VALUE_CONE_BUDGET: usize = 32;
+
+/// Is `v` equal to `w` on all 128 (or however many) bits, for every value of `leaves` and of
+/// the other leaves of their cones? (Both cones are evaluated with shared leaf variables.)
+pub fn values_agree(func: &Function, v: Value, w: Value, leaves: &[Value]) -> bool {
+    let mut t = Terms::new();
+    let mut leaf = |t: &mut Terms, val: Value, w: u32| t.var(&format!("clif.{val}"), w);
+    let Ok(a) = models::clif::eval_value(&mut t, func, v, leaves, VALUE_CONE_BUDGET, &mut leaf)
+    else {
+        return false;
+    };
+    let Ok(b) = models::clif::eval_value(&mut t, func, w, leaves, VALUE_CONE_BUDGET, &mut leaf)
+    else {
+        return false;
+    };
+    t.width(&a) == t.width(&b) && normalise(&mut t, a) == normalise(&mut t, b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::{anyhow, bail, ensure, Result};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    Block, Endianness, Function, Inst, InstructionData, Opcode, Type, Value, ValueDef,
+    Block, Endianness, ExternalName, Function, Inst, InstructionData, Opcode, Type, Value, ValueDef,
 };
 
 use crate::bits::Bits;
@@ -32,6 +32,23 @@ const MAX_BLOCK_VISITS: usize = 100_000;
 /// Interpret `func` from its entry block with `args` bound to the entry block's
 /// parameters; returns the values of the `return` reached.
 pub fn run_function<D: Domain>(d: &mut D, func: &Function, args: &[D::V]) -> Result<Vec<D::V>> {
+    run_function_with_calls(d, func, args, &mut |_, _, _| Ok(None))
+}
+
+/// Answers a `call` to an external function: `Ok(None)` means "not one of mine" (the call is
+/// then unsupported, an error like any unmodelled instruction).
+pub type CallHandler<'a, D> = dyn FnMut(&mut D, &ExternalName, &[<D as Domain>::V]) -> Result<Option<Vec<<D as Domain>::V>>>
+    + 'a;
+
+/// [`run_function`], with direct calls answered by `calls` (the engine's lowering (E) places
+/// x86 instructions as calls whose names say which; the verifier evaluates them on its x86
+/// model).
+pub fn run_function_with_calls<D: Domain>(
+    d: &mut D,
+    func: &Function,
+    args: &[D::V],
+    calls: &mut CallHandler<'_, D>,
+) -> Result<Vec<D::V>> {
     let entry = func
         .layout
         .entry_block()
@@ -40,6 +57,7 @@ pub fn run_function<D: Domain>(d: &mut D, func: &Function, args: &[D::V]) -> Res
         d,
         func,
         vals: HashMap::new(),
+        calls: Some(calls),
     };
     let params = func.dfg.block_params(entry);
     ensure!(
@@ -104,6 +122,7 @@ pub fn eval_value<D: Domain>(
         d,
         func,
         vals: HashMap::new(),
+        calls: None,
     };
     for &x in leaves {
         let x = func.dfg.resolve_aliases(x);
@@ -146,6 +165,7 @@ struct Interp<'a, D: Domain> {
     d: &'a mut D,
     func: &'a Function,
     vals: HashMap<Value, D::V>,
+    calls: Option<&'a mut CallHandler<'a, D>>,
 }
 
 impl<D: Domain> Interp<'_, D> {
@@ -268,6 +288,22 @@ impl<D: Domain> Interp<'_, D> {
         let func = self.func;
         let data = &func.dfg.insts[inst];
         let op = data.opcode();
+        if let (InstructionData::Call { func_ref, .. }, Some(calls)) = (data, self.calls.as_mut()) {
+            let args = func
+                .dfg
+                .inst_args(inst)
+                .iter()
+                .map(|&v| {
+                    let v = func.dfg.resolve_aliases(v);
+                    self.vals
+                        .get(&v)
+                        .cloned()
+                        .ok_or_else(|| anyhow!("{v} used before it is defined"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let name = &func.dfg.ext_funcs[*func_ref].name;
+            return calls(self.d, name, &args)?.ok_or_else(|| unsupported(func, inst));
+        }
         let results = func.dfg.inst_results(inst);
         // Every modelled instruction has at least one result; its type drives the semantics.
         let Some(&r0) = results.first() else {

@@ -181,6 +181,31 @@ impl Ctx<'_> {
         table.call_site_function(id, intr.engine.params.len())
     }
 
+    /// The CLIF the engine's x86 lowering (E) emits for a call of `intr` on its params (with
+    /// planted `x86` bugs).
+    fn x86_function(
+        &self,
+        intr: &Intrinsic,
+    ) -> Result<lowering::reexport::cranelift_codegen::ir::Function> {
+        let replaced: Vec<(usize, lowering::x86::Step)> = self
+            .table_mutations(intr)
+            .into_iter()
+            .filter_map(|p| match p {
+                crate::variant::Planted::X86Step(i, s) => Some((i, s)),
+                _ => None,
+            })
+            .collect();
+        let table = lowering::LoweringTable::new(
+            std::slice::from_ref(self.spec),
+            lowering::Mode::X86Native,
+        )
+        .with_x86_steps(intr.instruction, replaced);
+        let id = table
+            .resolve(&self.spec.import_module, &intr.engine.name)
+            .ok_or_else(|| anyhow!("the lowering table does not resolve {}", intr.engine.name))?;
+        table.call_site_function(id, intr.engine.params.len())
+    }
+
     /// The instruction table's register operands of `intr`'s instruction (with planted bugs).
     pub fn operands(&self, intr: &Intrinsic) -> Vec<Operand> {
         native::operands_with(intr, &self.table_mutations(intr))
@@ -270,7 +295,7 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
             v
         }
         Kind::Refines {
-            left: Layer::Wasm | Layer::Clif,
+            left: Layer::Wasm | Layer::Clif | Layer::X86,
             right: Layer::Engine,
         }
         | Kind::Forwarding { .. }
@@ -296,8 +321,39 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
             v
         }
         Kind::Effects => vec![],
+        Kind::Rewrite { rule } => (0..lowering::x86::REWRITE_RULES[rule].params)
+            .map(|p| input(format!("p{p}"), 128))
+            .collect(),
         Kind::Refines { left, right } => bail!("no obligation between layers {left} and {right}"),
     })
+}
+
+type Steps<V> = Vec<Labelled<V>>;
+
+/// Run CLIF of lowering (E) on the CLIF model, its x86 markers on the SDM model; the labelled
+/// operands and result of each x86 instruction, and the function's result.
+fn run_x86_clif<D: Domain>(
+    d: &mut D,
+    func: &lowering::reexport::cranelift_codegen::ir::Function,
+    params: &[D::V],
+) -> Result<(Steps<D::V>, D::V)> {
+    let mut steps = Vec::new();
+    let out = models::clif::run_function_with_calls(d, func, params, &mut |d, name, args| {
+        let Some(inst) = lowering::x86::x86_marker_name(func, name) else {
+            return Ok(None);
+        };
+        let zero = d.constant(Bits::zero(128));
+        let xmm0 = args.get(2).unwrap_or(&zero);
+        let r = models::x86::execute(d, inst, &args[0], &args[1], xmm0);
+        let operands = if inst.reads_xmm0() { 3 } else { 2 };
+        for (name, v) in ["xmm1", "xmm2", "xmm0"].iter().zip(args).take(operands) {
+            steps.push(label(format!("  {} {name}", inst.mnemonic()), v.clone()));
+        }
+        steps.push(label(format!("{inst}"), r.clone()));
+        Ok(Some(vec![r]))
+    })
+    .context("running lowering (E)'s CLIF")?;
+    Ok((steps, out[0].clone()))
 }
 
 /// One run of an intrinsic's fallback export, with what its inputs decided along the way.
@@ -613,6 +669,49 @@ pub fn build<D: Domain>(
                     ),
                     out[0].clone(),
                 )],
+                right: vec![label(format!("{} result", intr.engine.name), e)],
+            })
+        }
+        Kind::Rewrite { rule } => {
+            let r = &lowering::x86::REWRITE_RULES[rule];
+            let params: Vec<D::V> = (0..r.params)
+                .map(|p| get::<D>(env, &format!("p{p}")))
+                .collect::<Result<_>>()?;
+            let replaced: Vec<(usize, lowering::x86::Step)> = ctx
+                .table_mutations(intr)
+                .into_iter()
+                .filter_map(|p| match p {
+                    crate::variant::Planted::X86RewriteStep(name, i, s) if name == r.name => {
+                        Some((i, s))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let (from, to) = r.sequences(&replaced)?;
+            let side = |d: &mut D, seq: &lowering::x86::Sequence, what: &str| {
+                let func = lowering::x86::sequence_function(seq)?;
+                let (mut steps, out) = run_x86_clif(d, &func, &params)?;
+                steps.push(label(format!("{what} ({})", r.name), out));
+                Ok::<_, anyhow::Error>(steps)
+            };
+            let left = side(d, &from, "pattern")?;
+            let right = side(d, &to, "replacement")?;
+            Ok(Sides { left, right })
+        }
+        Kind::Refines {
+            left: Layer::X86,
+            right: Layer::Engine,
+        } => {
+            let params = engine_param_values::<D>(intr, env)?;
+            let func = ctx.x86_function(intr)?;
+            let (mut left, out) = run_x86_clif(d, &func, &params)?;
+            left.push(label(
+                format!("(E) result ({} CLIF instructions)", func.dfg.num_insts()),
+                out,
+            ));
+            let e = engine_layer(d, ctx, intr, &params)?;
+            Ok(Sides {
+                left,
                 right: vec![label(format!("{} result", intr.engine.name), e)],
             })
         }

@@ -18,6 +18,9 @@ pub enum Layer {
     Clif,
     /// The engine's native lowering (D): the instruction word its post-pass writes.
     Native,
+    /// The engine's x86-64 lowering (E): the CLIF it emits, its x86 instructions run on the
+    /// SDM model (`models::x86`).
+    X86,
     /// The project's AArch64 model: decoder + ARM pseudocode over a register file.
     Aarch64,
     /// ARM's semantics: the isla traces of ARM's Sail model.
@@ -25,12 +28,13 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::C,
         Layer::Wasm,
         Layer::Engine,
         Layer::Clif,
         Layer::Native,
+        Layer::X86,
         Layer::Aarch64,
         Layer::Arm,
     ];
@@ -42,6 +46,7 @@ impl Layer {
             Layer::Engine => "engine",
             Layer::Clif => "clif",
             Layer::Native => "native",
+            Layer::X86 => "x86",
             Layer::Aarch64 => "aarch64",
             Layer::Arm => "arm",
         }
@@ -57,6 +62,9 @@ impl Layer {
             Layer::Clif => "the engine's portable lowering (A) as CLIF, run by the CLIF model",
             Layer::Native => {
                 "the engine's native lowering (D): the word its post-pass writes, decoded"
+            }
+            Layer::X86 => {
+                "the engine's x86-64 lowering (E): its CLIF, x86 instructions run on the SDM model"
             }
             Layer::Aarch64 => "AArch64 model: decoder + ARM pseudocode over the register file",
             Layer::Arm => "ARM's Sail semantics (isla traces in shared/isa)",

@@ -631,7 +631,9 @@ fn cmd_eval(
     // Every layer is one side of an obligation: evaluate that obligation
     // concretely (with the variant's planted bugs) and print the side.
     let (left, right, on_left) = match layer {
-        Layer::C | Layer::Wasm | Layer::Clif | Layer::Native => (layer, Layer::Engine, true),
+        Layer::C | Layer::Wasm | Layer::Clif | Layer::Native | Layer::X86 => {
+            (layer, Layer::Engine, true)
+        }
         Layer::Engine => (Layer::Engine, Layer::Aarch64, true),
         Layer::Aarch64 => (Layer::Engine, Layer::Aarch64, false),
         Layer::Arm => (Layer::Aarch64, Layer::Arm, false),

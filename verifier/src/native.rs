@@ -372,7 +372,10 @@ pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> Result<NativeEntry> 
                 }
             }
             Planted::EncodeAs(m) => e.mnemonic = *m,
-            Planted::Model(_) | Planted::IsaOperand(_) => {}
+            Planted::Model(_)
+            | Planted::IsaOperand(_)
+            | Planted::X86Step(..)
+            | Planted::X86RewriteStep(..) => {}
         }
     }
     Ok(e)

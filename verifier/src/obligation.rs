@@ -25,6 +25,9 @@ pub enum Kind {
     /// No memory address, branch condition, loop bound or trap condition of the compiled
     /// fallback depends on the intrinsic's inputs.
     ConstantTime,
+    /// Lowering (E)'s rewrite rule `lowering::x86::REWRITE_RULES[rule]`: its two sides are
+    /// equal for all values of their parameters.
+    Rewrite { rule: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +46,7 @@ impl Obligation {
             Kind::Effects => (Layer::Native, Layer::Aarch64),
             Kind::Operand { .. } => (Layer::Aarch64, Layer::Aarch64),
             Kind::ConstantTime => (Layer::Wasm, Layer::Wasm),
+            Kind::Rewrite { .. } => (Layer::X86, Layer::X86),
         }
     }
 
@@ -54,6 +58,7 @@ impl Obligation {
             Kind::Effects => "register-effects",
             Kind::Operand { .. } => "operand-effects",
             Kind::ConstantTime => "constant-time",
+            Kind::Rewrite { .. } => "rewrite",
         }
     }
 
@@ -92,6 +97,15 @@ impl Obligation {
                  the post-pass's {} word), run on the models from entry to `ret`, returns {} in V0",
                 i.engine.name, i.instruction, i.engine.name
             ),
+            (Kind::Refines { left: Layer::X86, right: Layer::Engine }, Some(i)) => format!(
+                "the engine's x86-64 lowering (E) of {} (the CLIF it emits, its {} run on Intel's SDM semantics) equals the engine intrinsic",
+                i.engine.name,
+                lowering::x86::sequence(i.instruction)
+                    .ok()
+                    .flatten()
+                    .map(|s| s.instructions().iter().map(|x| x.mnemonic()).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default()
+            ),
             (Kind::Forwarding { param }, Some(i)) => {
                 let name = &i.arguments[i.engine.params[*param].from].name;
                 let (form, dropped) = if i.engine.params[*param].observes == [0] {
@@ -118,6 +132,15 @@ impl Obligation {
                 "the fallback {} as compiled computes no memory address, branch condition, loop bound or trap condition from its inputs",
                 i.engine.name
             ),
+            (Kind::Rewrite { rule }, Some(_)) => {
+                let r = &lowering::x86::REWRITE_RULES[*rule];
+                format!(
+                    "lowering (E) may compute [{}] as [{}]: equal for all values of p0..p{}",
+                    r.from.join("; "),
+                    r.to.join("; "),
+                    r.params.saturating_sub(1)
+                )
+            }
             (Kind::Lanes { param }, Some(i)) => {
                 let p = &i.engine.params[*param];
                 format!(
@@ -140,6 +163,7 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
             (Layer::Wasm, Layer::Engine),
             (Layer::Clif, Layer::Engine),
             (Layer::Native, Layer::Engine),
+            (Layer::X86, Layer::Engine),
             (Layer::Engine, Layer::Aarch64),
             (Layer::Aarch64, Layer::Arm),
         ] {
@@ -185,6 +209,15 @@ pub fn all(spec: &Spec) -> Vec<Obligation> {
             intrinsic: i.name.clone(),
             kind: Kind::Effects,
         });
+        for (ri, r) in lowering::x86::REWRITE_RULES.iter().enumerate() {
+            if r.mnemonic == i.instruction {
+                out.push(Obligation {
+                    id: format!("{}: rewrite({})", i.name, r.name),
+                    intrinsic: i.name.clone(),
+                    kind: Kind::Rewrite { rule: ri },
+                });
+            }
+        }
         out.push(Obligation {
             id: format!("{}: ct(fallback)", i.name),
             intrinsic: i.name.clone(),
@@ -213,9 +246,12 @@ impl std::str::FromStr for LayerPair {
         if s == "ct" {
             return Ok(LayerPair(Layer::Wasm, Layer::Wasm));
         }
+        if s == "rewrites" {
+            return Ok(LayerPair(Layer::X86, Layer::X86));
+        }
         let (a, b) = s.split_once('~').ok_or_else(|| {
             format!(
-                "`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `operands`, `effects`, `ct`)"
+                "`{s}` is not a layer pair like c~engine (or `lanes`, `forward`, `operands`, `effects`, `ct`, `rewrites`)"
             )
         })?;
         Ok(LayerPair(a.trim().parse()?, b.trim().parse()?))

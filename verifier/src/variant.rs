@@ -81,6 +81,13 @@ struct RawMutation {
     index: Option<u8>,
     #[serde(default)]
     value: Option<u8>,
+    /// `x86-step`: the replacement step, in the syntax of `lowering::x86` (for example
+    /// `sha1rnds4(t0, t6, 1)`); `index` says which step.
+    #[serde(default)]
+    step: Option<String>,
+    /// `x86-rewrite-step`: the rewrite rule (`lowering::x86::REWRITE_RULES`) by name.
+    #[serde(default)]
+    rule: Option<String>,
 }
 
 /// Verdicts a case must produce, by obligation id prefix.
@@ -122,6 +129,10 @@ pub enum Planted {
     IsaOperand(Operand),
     /// The native re-encoding writes this instruction instead of the intrinsic's.
     EncodeAs(Mnemonic),
+    /// Lowering (E): step `t<index>` of the instruction's x86 sequence replaced.
+    X86Step(usize, lowering::x86::Step),
+    /// Lowering (E): step `t<index>` of the `to` side of rewrite rule `rule` replaced.
+    X86RewriteStep(String, usize, lowering::x86::Step),
 }
 
 #[derive(Clone, Debug)]
@@ -166,6 +177,7 @@ impl Variant {
             let required = match planted {
                 Planted::Model(_) => None,
                 Planted::IsaOperand(_) => Some(Layer::Aarch64),
+                Planted::X86Step(..) | Planted::X86RewriteStep(..) => Some(Layer::X86),
                 _ => Some(Layer::Native),
             };
             if let Some(required) = required.filter(|r| *r != layer) {
@@ -260,6 +272,7 @@ impl Variant {
     pub fn table_mutations(&self, intrinsic: &str) -> Vec<Planted> {
         self.planted_for(Layer::Native, intrinsic)
             .chain(self.planted_for(Layer::Aarch64, intrinsic))
+            .chain(self.planted_for(Layer::X86, intrinsic))
             .filter(|p| !matches!(p, Planted::Model(_)))
             .cloned()
             .collect()
@@ -302,6 +315,39 @@ fn planted(m: &RawMutation) -> Result<Planted> {
         )
     };
     match m.kind.as_str() {
+        "x86-step" => {
+            let index = m.index.ok_or_else(|| {
+                anyhow!("`x86-step` needs `index` (the step t<index> to replace)")
+            })?;
+            let step = m.step.as_deref().ok_or_else(|| {
+                anyhow!("`x86-step` needs `step` (the replacement, e.g. `aesenc(t0, t1)`)")
+            })?;
+            Ok(Planted::X86Step(usize::from(index), step.parse()?))
+        }
+        "x86-rewrite-step" => {
+            let rule = m.rule.clone().ok_or_else(|| {
+                anyhow!("`x86-rewrite-step` needs `rule` (a rewrite rule's name)")
+            })?;
+            if !lowering::x86::REWRITE_RULES.iter().any(|r| r.name == rule) {
+                let names: Vec<&str> = lowering::x86::REWRITE_RULES
+                    .iter()
+                    .map(|r| r.name)
+                    .collect();
+                bail!("`{rule}` is not a rewrite rule ({})", names.join(", "));
+            }
+            let index = m.index.ok_or_else(|| {
+                anyhow!("`x86-rewrite-step` needs `index` (the step of `to` to replace)")
+            })?;
+            let step = m
+                .step
+                .as_deref()
+                .ok_or_else(|| anyhow!("`x86-rewrite-step` needs `step`"))?;
+            Ok(Planted::X86RewriteStep(
+                rule,
+                usize::from(index),
+                step.parse()?,
+            ))
+        }
         "drop-write" => Ok(Planted::DropWrite(placeholder_field(needs_field()?))),
         "placeholder-read-view" => Ok(Planted::PlaceholderReadView(
             placeholder_field(needs_field()?),

@@ -1,8 +1,9 @@
 //! Engine benchmarks on the x86-64 host (JIT), driven by bench/run.sh. WASM is any program's
 //! kernel module: only the common interface of c/programs/README.md is used.
 //!
-//! * `throughput WASM EXPORT BLOCKS REPS RUNS`: instantiate WASM with the portable (A)
-//!   lowering, fill the module's input buffer (`input_buffer()`, same byte pattern as the
+//! * `throughput WASM EXPORT BLOCKS REPS RUNS [LOWERING]`: instantiate WASM with LOWERING
+//!   (`portable`, the default, or `x86-native`: lowering (E), an error on a CPU without its
+//!   features or if any function falls back to (A)), fill the module's input buffer (`input_buffer()`, same byte pattern as the
 //!   programs' bench.c) through `Instance::memory_mut`, then call `EXPORT(BLOCKS, REPS)` (the
 //!   kernel's `bench_neon` / `bench_plain`: hash the first BLOCKS blocks REPS times inside
 //!   Wasm) RUNS times, timing each call in thread CPU time and wall time.
@@ -63,11 +64,39 @@ fn portable_table() -> Result<LoweringTable> {
     LoweringTable::all(Mode::Portable)
 }
 
-fn throughput(wasm_path: &str, export: &str, blocks: u32, reps: u32, runs: usize) -> Result<()> {
+fn throughput(
+    wasm_path: &str,
+    export: &str,
+    blocks: u32,
+    reps: u32,
+    runs: usize,
+    lowering: &str,
+) -> Result<()> {
     let wasm = std::fs::read(wasm_path).with_context(|| format!("reading {wasm_path}"))?;
-    let table = portable_table()?;
-    let hooks = LoweringHooks(&table);
-    let mut inst = Instance::new(&wasm, &hooks)?;
+    let portable = portable_table()?;
+    let portable_hooks = LoweringHooks(&portable);
+    let mut inst = match lowering {
+        "portable" => Instance::new(&wasm, &portable_hooks)?,
+        "x86-native" => {
+            let missing = lowering::x86::missing_host_features();
+            if !missing.is_empty() {
+                bail!("lowering (E) needs {} on this CPU", missing.join(", "));
+            }
+            let native = LoweringTable::all(Mode::X86Native)?;
+            let hooks = LoweringHooks(&native);
+            let opts = engine::CompileOptions {
+                lowering: &hooks,
+                post_pass: Some(&hooks),
+                fallback: Some(&portable_hooks),
+            };
+            let inst = Instance::with_options(&wasm, &opts, engine::Config::default())?;
+            if !inst.fallbacks.is_empty() {
+                bail!("functions fell back to (A): {:?}", inst.fallbacks);
+            }
+            inst
+        }
+        other => bail!("unknown lowering `{other}` (portable, x86-native)"),
+    };
     let buf = one_i32(inst.call("input_buffer", &[])?)? as usize;
     let cap = one_i32(inst.call("input_capacity", &[])?)? as usize;
     let block_bytes = one_i32(inst.call("block_bytes", &[])?)? as usize;
@@ -101,7 +130,7 @@ fn throughput(wasm_path: &str, export: &str, blocks: u32, reps: u32, runs: usize
     }
     let (runs_cpu, runs_wall) = (json_list(&cpu_mbps, 1), json_list(&wall_mbps, 1));
     println!(
-        "{{\"runner\": \"engine-jit-portable\", \"wasm\": \"{wasm_path}\", \"export\": \"{export}\", \
+        "{{\"runner\": \"engine-jit-{lowering}\", \"wasm\": \"{wasm_path}\", \"export\": \"{export}\", \
          \"blocks\": {blocks}, \"reps\": {reps}, \"bytes_per_run\": {bytes:.0}, \
          \"state0\": \"{state0:08x}\", \"mbps_cpu_runs\": {runs_cpu}, \"mbps_wall_runs\": {runs_wall}, \
          \"mbps_cpu_median\": {:.1}, \"mbps_wall_median\": {:.1}}}",
@@ -221,17 +250,20 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |s: &String| -> Result<u32> { s.parse().with_context(|| format!("bad number {s}")) };
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["throughput", wasm, export, ref rest @ ..] if rest.len() == 3 => throughput(
-            wasm,
-            export,
-            num(&args[3])?,
-            num(&args[4])?,
-            num(&args[5])? as usize,
-        ),
+        ["throughput", wasm, export, ref rest @ ..] if rest.len() == 3 || rest.len() == 4 => {
+            throughput(
+                wasm,
+                export,
+                num(&args[3])?,
+                num(&args[4])?,
+                num(&args[5])? as usize,
+                args.get(6).map(String::as_str).unwrap_or("portable"),
+            )
+        }
         ["compile-time", wasm, _runs] => compile_time(wasm, num(&args[2])? as usize),
         _ => {
             eprintln!(
-                "usage: engine-throughput throughput WASM EXPORT BLOCKS REPS RUNS\n       \
+                "usage: engine-throughput throughput WASM EXPORT BLOCKS REPS RUNS [portable|x86-native]\n       \
                  engine-throughput compile-time WASM RUNS"
             );
             std::process::exit(2)

@@ -54,6 +54,82 @@ impl X86Inst {
         v
     }
 
+    /// The mnemonic, lower case, without operands.
+    pub fn mnemonic(self) -> &'static str {
+        use X86Inst::*;
+        match self {
+            Sha1rnds4(_) => "sha1rnds4",
+            Sha1nexte => "sha1nexte",
+            Sha1msg1 => "sha1msg1",
+            Sha1msg2 => "sha1msg2",
+            Sha256rnds2 => "sha256rnds2",
+            Sha256msg1 => "sha256msg1",
+            Sha256msg2 => "sha256msg2",
+            Aesenc => "aesenc",
+            Aesenclast => "aesenclast",
+            Aesdec => "aesdec",
+            Aesdeclast => "aesdeclast",
+            Aesimc => "aesimc",
+            Pclmulqdq(_) => "pclmulqdq",
+        }
+    }
+
+    /// The immediate byte, for the instructions that take one.
+    pub fn imm8(self) -> Option<u8> {
+        match self {
+            X86Inst::Sha1rnds4(i) | X86Inst::Pclmulqdq(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The instruction named `mnemonic` with immediate `imm8` (required exactly when the
+    /// instruction takes one; SHA1RNDS4 uses only bits 1:0, so 0..=3 are accepted, and
+    /// PCLMULQDQ only bits 0 and 4).
+    pub fn from_parts(mnemonic: &str, imm8: Option<u8>) -> Result<X86Inst, String> {
+        let base = X86Inst::all()
+            .into_iter()
+            .find(|i| i.mnemonic() == mnemonic)
+            .ok_or_else(|| {
+                let mut names: Vec<&str> = X86Inst::all().iter().map(|i| i.mnemonic()).collect();
+                names.dedup();
+                format!(
+                    "`{mnemonic}` is not a modelled x86 instruction ({})",
+                    names.join(", ")
+                )
+            })?;
+        match (base, imm8) {
+            (X86Inst::Sha1rnds4(_), Some(i)) if i <= 3 => Ok(X86Inst::Sha1rnds4(i)),
+            (X86Inst::Pclmulqdq(_), Some(i)) if i & !0x11 == 0 => Ok(X86Inst::Pclmulqdq(i)),
+            (X86Inst::Sha1rnds4(_) | X86Inst::Pclmulqdq(_), Some(i)) => Err(format!(
+                "{mnemonic}: immediate {i:#04x} is outside the modelled cases"
+            )),
+            (X86Inst::Sha1rnds4(_) | X86Inst::Pclmulqdq(_), None) => {
+                Err(format!("{mnemonic} needs an immediate"))
+            }
+            (other, None) => Ok(other),
+            (_, Some(_)) => Err(format!("{mnemonic} takes no immediate")),
+        }
+    }
+
+    /// A number naming the instruction and its immediate (marker calls carry it).
+    pub fn code(self) -> u32 {
+        let all = X86Inst::all();
+        let base = all
+            .iter()
+            .position(|i| i.mnemonic() == self.mnemonic())
+            .expect("every instruction is in all()") as u32;
+        (base << 8) | u32::from(self.imm8().unwrap_or(0))
+    }
+
+    pub fn from_code(code: u32) -> Option<X86Inst> {
+        let base = *X86Inst::all().get((code >> 8) as usize)?;
+        let imm = base.imm8().map(|_| (code & 0xff) as u8);
+        if imm.is_none() && code & 0xff != 0 {
+            return None;
+        }
+        X86Inst::from_parts(base.mnemonic(), imm).ok()
+    }
+
     /// Whether the instruction reads XMM0 implicitly (SHA256RNDS2).
     pub fn reads_xmm0(self) -> bool {
         self == X86Inst::Sha256rnds2
