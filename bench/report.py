@@ -28,8 +28,10 @@ A64_ROWS = [
 OPTIONAL_A64 = {"clang"}  # run.sh skips the row if clang cannot build for AArch64
 LOOP_COLS = ["gcc", "clang", "engine-D-fwd", "engine-D-nofwd", "engine-A"]
 TP_ROWS = [
+    ("tp_engine_x86_bench_neon", "engine JIT, lowering (E) x86-native", "imports", "intrinsics C (`bench_neon`)"),
     ("tp_engine_bench_neon", "engine JIT, lowering (A) portable", "imports", "intrinsics C (`bench_neon`)"),
     ("tp_engine_bench_plain", "engine JIT", "imports", "plain C (`bench_plain`)"),
+    ("tp_native_x86", "native x86-64, gcc -O3", "—", "C with the x86 intrinsics (`bench/x86`)"),
     ("tp_native_plain", "native x86-64, gcc -O3", "—", "plain C"),
     ("tp_wasmtime_bench_neon", "wasmtime (PyPI)", "fallback", "intrinsics C + pure-Wasm fallbacks (`bench_neon`)"),
     ("tp_wasmtime_bench_plain", "wasmtime (PyPI)", "fallback", "plain C (`bench_plain`)"),
@@ -45,6 +47,18 @@ CG_ROWS = [
 ]
 
 errors = []
+BENCH = os.path.dirname(os.path.abspath(__file__))
+
+
+def tp_required(prog, key, machine):
+    """Whether run.sh measures throughput row `key` of `prog` on this machine."""
+    if "node" in key:
+        return machine.get("ran_node")
+    if key == "tp_engine_x86_bench_neon":
+        return machine.get("ran_x86_e")
+    if key == "tp_native_x86":
+        return os.path.exists(os.path.join(BENCH, "x86", f"{prog}_x86.c"))
+    return True
 
 
 def load(path):
@@ -165,7 +179,7 @@ def program(prog, R, machine, md):
     for key, runner, module, what in TP_ROWS:
         d = R.get(key)
         if d is None:
-            if "node" not in key or machine.get("ran_node"):
+            if tp_required(prog, key, machine):
                 errors.append(f"{prog}: missing throughput {key}")
             continue
         positive(f"{prog} {key} MB/s", d.get("mbps_cpu_median"))
@@ -188,6 +202,15 @@ def program(prog, R, machine, md):
         rel = f"{r['mbps_cpu_median'] / ref:.2f}x" if ref else ""
         runs = ", ".join(f"{x:.0f}" for x in r["mbps_cpu_runs"])
         md.append(f"| {runner} | {module} | {what} | **{r['mbps_cpu_median']:.0f}** | {runs} | {rel} |")
+    ossl = R.get("openssl")
+    if ossl is None and machine.get("ran_openssl"):
+        errors.append(f"{prog}: missing the openssl row")
+    if ossl:
+        positive(f"{prog} openssl MB/s", ossl.get("mbps"))
+        res["openssl"] = ossl
+        rel = f"{ossl['mbps'] / ref:.2f}x" if ref else ""
+        md.append(f"| OpenSSL {machine.get('openssl', '').split(' (')[0].replace('OpenSSL ', '')} (ceiling) | — | "
+                  f"`{ossl['command']}` (wall time) | **{ossl['mbps']:.0f}** | | {rel} |")
     md.append("")
 
     # callgrind (run.sh skips it without valgrind)
@@ -240,17 +263,23 @@ def summary(progs, md):
     """One line per program: the headline numbers."""
     md.append("## Summary (AArch64 instructions per block; x86-64 MB/s)\n")
     md.append("| program | block bytes | gcc | clang | (D) fwd | (D)/gcc | (D) GPR<->vector moves | (A) | "
-              "(A) JIT MB/s | plain C on wasmtime MB/s |")
-    md.append("|---|---|---|---|---|---|---|---|---|---|")
+              "(A) JIT MB/s | (E) JIT MB/s | x86-intrinsics C MB/s | (E)/x86 C | plain C on wasmtime MB/s | "
+              "(E)/wasmtime | OpenSSL MB/s |")
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for prog, r in progs.items():
         a, t = r["aarch64_per_block"], r["x86_64_throughput"]
         g = lambda rid, k="insns_per_block": fmt(a[rid][k]) if rid in a else "—"
         mb = lambda key: f"{t[key]['mbps_cpu_median']:.0f}" if key in t else "—"
         ratio = (f"{a['engine-D-fwd']['insns_per_block'] / a['gcc']['insns_per_block']:.2f}x"
                  if "engine-D-fwd" in a and "gcc" in a else "—")
+        div = lambda a, b: (f"{t[a]['mbps_cpu_median'] / t[b]['mbps_cpu_median']:.2f}x"
+                            if a in t and b in t else "—")
+        ossl = f"{r['openssl']['mbps']:.0f}" if "openssl" in r else "—"
         md.append(f"| {prog} | {r.get('block_bytes', '—')} | {g('gcc')} | {g('clang')} | {g('engine-D-fwd')} | {ratio} | "
                   f"{g('engine-D-fwd', 'gpr_vec_moves_per_block')} | {g('engine-A')} | "
-                  f"{mb('tp_engine_bench_neon')} | {mb('tp_wasmtime_bench_plain')} |")
+                  f"{mb('tp_engine_bench_neon')} | {mb('tp_engine_x86_bench_neon')} | {mb('tp_native_x86')} | "
+                  f"{div('tp_engine_x86_bench_neon', 'tp_native_x86')} | {mb('tp_wasmtime_bench_plain')} | "
+                  f"{div('tp_engine_x86_bench_neon', 'tp_wasmtime_bench_plain')} | {ossl} |")
     md.append("")
 
 

@@ -14,8 +14,11 @@
 #    GPR<->vector moves. Also the static size and a classification of each kernel's loop
 #    (bench/classify.py).
 # 2. x86-64 throughput, MB/s per CPU-second, median of several runs hashing the 1 MiB input
-#    buffer REPS times inside Wasm: engine JIT (A), native plain C, PyPI wasmtime and Node on
-#    the fallback-mode module (c/prebuilt/P_kernel_fallback.wasm), intrinsics and plain C.
+#    buffer REPS times inside Wasm: engine JIT (A) and (E) x86-native (if this CPU has SHA,
+#    AES, PCLMULQDQ, SSSE3, SSE4.1), native plain C, native C with the x86 intrinsics
+#    (bench/x86/P_x86.c standing in for the kernel, if there is one), PyPI wasmtime and Node
+#    on the fallback-mode module (c/prebuilt/P_kernel_fallback.wasm), intrinsics and plain C;
+#    and OpenSSL's `openssl speed -evp ALG` as the ceiling (ALG from bench/x86/openssl-algorithms).
 # 3. x86-64 instructions per block of the same runs under callgrind (if valgrind is installed).
 # 4. Engine JIT compile time per function (portable lowering), median of several runs.
 #
@@ -68,15 +71,21 @@ need qemu-aarch64 qemu-user
 need clang clang
 [ -e /usr/aarch64-linux-gnu/include/stdio.h ] ||
     die "AArch64 C library headers missing; install Debian package libc6-dev-arm64-cross"
+# Lowering (E) runs only where the CPU has its features (the same list the engine checks).
+HAVE_X86_E=1
+for feat in sha_ni aes pclmulqdq ssse3 sse4_1; do
+    grep -qw "$feat" /proc/cpuinfo || { HAVE_X86_E=0; echo "run.sh: warning: this CPU lacks $feat: engine (E) rows skipped" >&2; }
+done
+HAVE_OPENSSL=1; command -v openssl >/dev/null 2>&1 || { HAVE_OPENSSL=0; echo "run.sh: warning: openssl not found (Debian package openssl): OpenSSL rows skipped" >&2; }
 HAVE_NODE=1; command -v node >/dev/null 2>&1 || { HAVE_NODE=0; echo "run.sh: warning: node not found (Debian package nodejs): Node rows skipped" >&2; }
 HAVE_VALGRIND=1; command -v valgrind >/dev/null 2>&1 && command -v callgrind_annotate >/dev/null 2>&1 ||
     { HAVE_VALGRIND=0; echo "run.sh: warning: valgrind not found (Debian package valgrind): x86-64 instruction counts skipped" >&2; }
 
 if [ "$SHORT" = 1 ]; then
-    N=33; BLOCKS=256; REPS=${BENCH_REPS:-1}; RUNS=${BENCH_RUNS:-1}; CT_RUNS=1; CG_N=9
+    N=33; BLOCKS=256; REPS=${BENCH_REPS:-1}; RUNS=${BENCH_RUNS:-1}; CT_RUNS=1; CG_N=9; OPENSSL_SECONDS=1
     PROFILE=dev; PROFILE_DIR=debug
 else
-    N=1001; BLOCKS=16384; REPS=${BENCH_REPS:-64}; RUNS=${BENCH_RUNS:-7}; CT_RUNS=11; CG_N=257
+    N=1001; BLOCKS=16384; REPS=${BENCH_REPS:-64}; RUNS=${BENCH_RUNS:-7}; CT_RUNS=11; CG_N=257; OPENSSL_SECONDS=3
     PROFILE=release; PROFILE_DIR=release
 fi
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -132,9 +141,12 @@ build_program() {
     rm -f "$PW/bench_clang"
     "${CLANG_A64[@]}" -o "$PW/bench_clang" "${lib[@]}" "$PD/bench.c" 2>"$PW/clang.err" ||
         echo "run.sh: warning: $P: clang could not build for aarch64 (see $PW/clang.err); row skipped" >&2
-    # x86-64 has no <arm_neon.h>: the library without the kernel, and a stub in its place.
+    # x86-64 has no <arm_neon.h>: the library without the kernel, and in its place the x86
+    # intrinsics kernel of bench/x86 if there is one (bench.c's `neon` mode then runs it),
+    # else a stub.
     portable=()
     for f in "${lib[@]}"; do grep -q '^#include <arm_neon.h>' "$f" || portable+=("$f"); done
+    [ -f "$BENCH/x86/${P}_x86.c" ] && portable+=("$BENCH/x86/${P}_x86.c")
     # One stub per kernel function bench.c names that the portable library does not define.
     local objs=() stubs=() sym
     for f in "$PD/bench.c" "${portable[@]}"; do
@@ -226,6 +238,31 @@ for _ in range(runs):
 print(json.dumps({"runner": "native-gcc-O3", "export": func, "blocks": blocks, "reps": reps,
                   "state0": state, "mbps_cpu_runs": mb, "mbps_cpu_median": statistics.median(mb)}))
 EOF
+    # native C with the x86 intrinsics: bench.c's `neon` mode with bench/x86's kernel.
+    if [ -f "$BENCH/x86/${P}_x86.c" ]; then
+        python3 - "$PW/bench_x86" "${P}_blocks" "$BLOCKS" "$REPS" "$RUNS" neon >"$PR/tp_native_x86.json" <<'EOF'
+import json, re, statistics, subprocess, sys
+prog, func = sys.argv[1], sys.argv[2]
+blocks, reps, runs = map(int, sys.argv[3:6])
+mb, state = [], None
+for _ in range(runs):
+    out = subprocess.run([prog, sys.argv[6], str(blocks), str(reps)], check=True, capture_output=True, text=True).stdout
+    mb.append(float(re.search(r"([\d.]+) MB/s", out).group(1)))
+    state = re.search(r"state ([0-9a-f]{8})", out).group(1)
+print(json.dumps({"runner": "native-gcc-O3-x86-intrinsics", "export": func, "blocks": blocks, "reps": reps,
+                  "state0": state, "mbps_cpu_runs": mb, "mbps_cpu_median": statistics.median(mb)}))
+EOF
+    fi
+    if [ "$HAVE_X86_E" = 1 ]; then
+        "$ET" throughput "$IMPORTS" bench_neon "$BLOCKS" "$REPS" "$RUNS" x86-native >"$PR/tp_engine_x86_bench_neon.json"
+    fi
+    # OpenSSL's own speed test of the same algorithm on 16 KiB buffers: the ceiling.
+    local alg
+    alg=$(awk -v p="$P" '$1 == p { print $2 }' "$BENCH/x86/openssl-algorithms")
+    if [ "$HAVE_OPENSSL" = 1 ] && [ -n "$alg" ]; then
+        openssl speed -evp "$alg" -bytes 16384 -seconds "$OPENSSL_SECONDS" 2>/dev/null |
+            python3 "$BENCH/openssl_speed.py" "$alg" "$OPENSSL_SECONDS" >"$PR/openssl.json"
+    fi
     for e in bench_neon bench_plain; do
         "$ET" throughput "$IMPORTS" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_engine_$e.json"
         "$PY" "$BENCH/wasmtime_bench.py" "$FALLBACK" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_wasmtime_$e.json"
@@ -233,6 +270,7 @@ EOF
             node "$BENCH/node_bench.mjs" "$FALLBACK" "$e" "$BLOCKS" "$REPS" "$RUNS" >"$PR/tp_node_$e.json"
         fi
     done
+    [ -f "$PR/openssl.json" ] && echo "   $P openssl: $(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['mbps']))" "$PR/openssl.json") MB/s" >&2
     for f in "$PR"/tp_*.json; do
         echo "   $P $(basename "$f" .json): $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['mbps_cpu_median'])" "$f") MB/s" >&2
     done
@@ -316,7 +354,7 @@ for P in "${PROGRAMS[@]}"; do
 done
 
 # ---------------------------------------------------------------- machine and report
-python3 - "$RAW/machine.json" "$PROFILE" "$PY" "$HAVE_NODE" "$HAVE_VALGRIND" <<'EOF'
+python3 - "$RAW/machine.json" "$PROFILE" "$PY" "$HAVE_NODE" "$HAVE_VALGRIND" "$HAVE_X86_E" "$HAVE_OPENSSL" <<'EOF'
 import json, os, platform, subprocess, sys
 def first(cmd):
     try:
@@ -337,7 +375,9 @@ m = {"arch": platform.machine(), "cpu": cpu, "cpus": os.cpu_count(),
      "wasmtime_py": first([sys.argv[3], "-c", "from importlib.metadata import version; print(version('wasmtime'))"]),
      "valgrind": first(["valgrind", "--version"]), "bench_profile": sys.argv[2],
      # what run.sh measured, so that report.py can require those rows
-     "ran_node": sys.argv[4] == "1", "ran_callgrind": sys.argv[5] == "1"}
+     "openssl": first(["openssl", "version"]),
+     "ran_node": sys.argv[4] == "1", "ran_callgrind": sys.argv[5] == "1",
+     "ran_x86_e": sys.argv[6] == "1", "ran_openssl": sys.argv[7] == "1"}
 json.dump(m, open(sys.argv[1], "w"))
 EOF
 python3 "$BENCH/report.py" "$RAW" "$OUT" "$([ "$SHORT" = 1 ] && echo short || echo full)" "${PROGRAMS[@]}"

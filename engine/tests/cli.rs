@@ -149,3 +149,52 @@ fn compile_json_counts_portable_fallbacks() {
     assert!(!stderr.contains("warning"), "{stderr}");
     assert!(obj.exists());
 }
+
+#[test]
+fn x86_native_lowering_is_chosen_by_the_cpu_never_assumed() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let kernel = repo.join("c/prebuilt/aesgcm_kernel_imports.wasm");
+    let kernel = kernel.to_str().unwrap();
+    // Not for objects: (E) depends on the CPU the code runs on.
+    let out = engine(&[
+        "compile",
+        kernel,
+        "--emit-obj",
+        "/dev/null",
+        "--target",
+        "x86_64",
+        "--lowering",
+        "x86-native",
+    ]);
+    let (_, stderr) = text(&out);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr.contains("x86-64 host JIT"), "{stderr}");
+    let missing = lowering::x86::missing_host_features();
+    let run = |lowering: &str| {
+        engine(&[
+            "run",
+            kernel,
+            "--invoke",
+            "engine_features",
+            "--lowering",
+            lowering,
+        ])
+    };
+    if missing.is_empty() {
+        // Every AES and PMULL intrinsic reported native, with (E) forced or chosen by `auto`.
+        for l in ["x86-native", "auto"] {
+            let out = run(l);
+            let (stdout, stderr) = text(&out);
+            assert_eq!(out.status.code(), Some(0), "{l}: {stderr}");
+            assert_eq!(stdout.trim(), "63", "{l}");
+        }
+    } else {
+        let out = run("x86-native");
+        let (_, stderr) = text(&out);
+        assert_ne!(out.status.code(), Some(0));
+        assert!(stderr.contains(missing[0]), "{stderr}");
+        // `auto` falls back to the portable lowering: nothing reported native.
+        let (stdout, _) = text(&run("auto"));
+        assert_eq!(stdout.trim(), "0");
+    }
+}

@@ -505,7 +505,21 @@ pub struct RewriteRule {
 }
 
 /// The rewrite rules, as data.
-pub static REWRITE_RULES: [RewriteRule; 2] = [
+pub static REWRITE_RULES: [RewriteRule; 3] = [
+    // SHA1H's result added into a round's first message word: SHA1NEXTE does both (it adds
+    // ROL(A, 30) to lane 3 of its second operand), which takes SHA1H off the critical path.
+    RewriteRule {
+        name: "sha1h-add-to-sha1nexte",
+        mnemonic: Mnemonic::Sha1h,
+        params: 2,
+        from: &[
+            "const(0, 0, 0, 0)",
+            "sha1nexte(p0, t0)",
+            "lanes(t0, t1; 0,1,2,7)",
+            "add32(p1, t2)",
+        ],
+        to: &["sha1nexte(p0, p1)"],
+    },
     // AESE then AESMC (cores fuse the pair): AESENCLAST then MixColumns as three AESIMC is
     // AESENC, whose MixColumns comes before its (zero) key.
     RewriteRule {
@@ -591,35 +605,69 @@ pub fn sequence_function(seq: &Sequence) -> Result<Function> {
     Ok(func)
 }
 
-/// Match `seq` (x86 steps and constants only) with its last step at value `v`: the values
-/// bound to its parameters, or `None`.
+/// Match `seq` with its last step at value `v`: the values bound to its parameters, or
+/// `None`. Values are compared by their [`root`] (bitcasts do not change bits); binary steps
+/// match their operands in the order written.
 fn match_sequence(func: &Function, seq: &Sequence, v: Value) -> Option<Vec<Value>> {
+    use cranelift_codegen::ir::Opcode;
     let mut params: Vec<Option<Value>> = vec![None; usize::from(seq.params)];
     let mut at: Vec<Option<Value>> = vec![None; seq.steps.len()];
-    // Walk back from the last step, binding each step's value as its users require.
     let last = match seq.result {
         Slot::Step(t) => usize::from(t),
         Slot::Param(_) => return None,
     };
-    at[last] = Some(func.dfg.resolve_aliases(v));
+    at[last] = Some(root(func, v));
+    // Bind `slot` to `value`, or check it is already bound to the same root.
+    let bind =
+        |params: &mut Vec<Option<Value>>, at: &mut Vec<Option<Value>>, slot: Slot, value: Value| {
+            let value = root(func, value);
+            let cell = match slot {
+                Slot::Param(p) => &mut params[usize::from(p)],
+                Slot::Step(t) => &mut at[usize::from(t)],
+            };
+            match cell {
+                Some(b) if *b != value => false,
+                _ => {
+                    *cell = Some(value);
+                    true
+                }
+            }
+        };
     for i in (0..seq.steps.len()).rev() {
         let val = at[i]?;
-        match &seq.steps[i] {
+        let ValueDef::Result(inst, _) = func.dfg.value_def(val) else {
+            return None;
+        };
+        let data = &func.dfg.insts[inst];
+        let args = func.dfg.inst_args(inst);
+        let ok = match &seq.steps[i] {
             Step::Const(lanes) => {
-                let ValueDef::Result(inst, _) = func.dfg.value_def(val) else {
-                    return None;
-                };
                 let InstructionData::UnaryConst {
-                    opcode: cranelift_codegen::ir::Opcode::Vconst,
+                    opcode: Opcode::Vconst,
                     constant_handle,
-                } = func.dfg.insts[inst]
+                } = *data
                 else {
                     return None;
                 };
                 let want: Vec<u8> = lanes.iter().flat_map(|x| x.to_le_bytes()).collect();
-                if func.dfg.constants.get(constant_handle).as_slice() != want.as_slice() {
-                    return None;
-                }
+                func.dfg.constants.get(constant_handle).as_slice() == want.as_slice()
+            }
+            Step::Lanes { a, b, pick } => {
+                let (x, y, mask) = shuffle_def(func, val)?;
+                lanes_mask(pick) == mask.as_slice()
+                    && bind(&mut params, &mut at, *a, x)
+                    && bind(&mut params, &mut at, *b, y)
+            }
+            Step::Add32(x, y) | Step::Sub32(x, y) | Step::Xor(x, y) => {
+                let want = match &seq.steps[i] {
+                    Step::Add32(..) => Opcode::Iadd,
+                    Step::Sub32(..) => Opcode::Isub,
+                    _ => Opcode::Bxor,
+                };
+                data.opcode() == want
+                    && func.dfg.value_type(val) == I32X4
+                    && bind(&mut params, &mut at, *x, args[0])
+                    && bind(&mut params, &mut at, *y, args[1])
             }
             Step::X86 {
                 inst: want,
@@ -627,36 +675,34 @@ fn match_sequence(func: &Function, seq: &Sequence, v: Value) -> Option<Vec<Value
                 xmm2,
                 xmm0,
             } => {
-                let ValueDef::Result(inst, _) = func.dfg.value_def(val) else {
-                    return None;
-                };
-                if x86_marker_of(func, inst) != Some(*want) {
-                    return None;
-                }
-                let args = func.dfg.inst_args(inst);
                 let slots: Vec<Slot> = [Some(*xmm1), Some(*xmm2), *xmm0]
                     .into_iter()
                     .flatten()
                     .collect();
-                if args.len() != slots.len() {
-                    return None;
-                }
-                for (slot, &a) in slots.iter().zip(args) {
-                    let a = func.dfg.resolve_aliases(a);
-                    let cell = match slot {
-                        Slot::Param(p) => &mut params[usize::from(*p)],
-                        Slot::Step(t) => &mut at[usize::from(*t)],
-                    };
-                    match cell {
-                        Some(b) if *b != a => return None,
-                        _ => *cell = Some(a),
-                    }
-                }
+                x86_marker_of(func, inst) == Some(*want)
+                    && args.len() == slots.len()
+                    && slots
+                        .iter()
+                        .zip(args)
+                        .all(|(s, &a)| bind(&mut params, &mut at, *s, a))
             }
-            _ => return None,
+        };
+        if !ok {
+            return None;
         }
     }
     params.into_iter().collect()
+}
+
+/// The byte mask of a `lanes` step.
+fn lanes_mask(pick: &[u8; 4]) -> [u8; 16] {
+    let mut mask = [0u8; 16];
+    for (i, &p) in pick.iter().enumerate() {
+        for j in 0..4 {
+            mask[4 * i + j] = 4 * p + j as u8;
+        }
+    }
+    mask
 }
 
 /// Cross-intrinsic rewrite 3: the [`REWRITE_RULES`], applied where their `from` side is
@@ -675,15 +721,29 @@ pub fn apply_rewrite_rules(func: &mut Function) -> Result<usize> {
         .collect();
     let mut applied = 0;
     for inst in insts {
-        if x86_marker_of(func, inst).is_none() {
+        if func.layout.inst_block(inst).is_none() || func.dfg.inst_results(inst).len() != 1 {
             continue;
         }
         let old = func.dfg.first_result(inst);
+        if func.dfg.value_type(old) != I32X4 {
+            continue;
+        }
         for (from, to) in &rules {
             let Some(params) = match_sequence(func, from, old) else {
                 continue;
             };
             let mut pos = FuncCursor::new(func).at_inst(inst);
+            // Roots may be byte vectors; the sequence takes i32x4.
+            let params: Vec<Value> = params
+                .into_iter()
+                .map(|p| {
+                    if pos.func.dfg.value_type(p) == I32X4 {
+                        p
+                    } else {
+                        pos.ins().bitcast(I32X4, little_endian(), p)
+                    }
+                })
+                .collect();
             let new = emit_sequence(&mut pos, to, &params)?;
             func.dfg.clear_results(inst);
             func.dfg.change_to_alias(old, new);
@@ -720,35 +780,53 @@ impl Emit for cranelift_codegen::cursor::FuncCursor<'_> {
     }
 }
 
-/// Markers whose results nothing uses (left by the rewrites above) are removed: they are
-/// pure, and a dropped placeholder would have no code for the post-pass to find.
+/// Dead code left by the rewrites above is removed, markers included (returns how many
+/// markers): markers are pure, and a dropped placeholder would have no code for the
+/// post-pass to find. Live
+/// means reachable, through operands, from an instruction with an effect (a store, a branch,
+/// a return, a call that is not a marker, anything that may trap or load): a value used only
+/// by dead shuffles is dead too.
 pub fn remove_unused_markers(func: &mut Function) -> usize {
-    let mut removed = 0;
-    loop {
-        let mut used = std::collections::HashSet::new();
-        for block in func.layout.blocks() {
-            for inst in func.layout.block_insts(block) {
-                for v in func.dfg.inst_values(inst) {
-                    used.insert(func.dfg.resolve_aliases(v));
-                }
+    let insts: Vec<Inst> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .collect();
+    let pure = |func: &Function, inst: Inst| {
+        let op = func.dfg.insts[inst].opcode();
+        x86_marker_of(func, inst).is_some()
+            || !(op.is_call()
+                || op.is_branch()
+                || op.is_terminator()
+                || op.can_load()
+                || op.can_store()
+                || op.can_trap()
+                || op.other_side_effects()
+                || func.dfg.inst_results(inst).is_empty())
+    };
+    let mut live_insts = std::collections::HashSet::new();
+    let mut work: Vec<Inst> = insts.iter().copied().filter(|&i| !pure(func, i)).collect();
+    while let Some(inst) = work.pop() {
+        if !live_insts.insert(inst) {
+            continue;
+        }
+        for v in func.dfg.inst_values(inst) {
+            if let ValueDef::Result(def, _) = func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+                work.push(def);
             }
         }
-        let dead: Vec<Inst> = func
-            .layout
-            .blocks()
-            .flat_map(|b| func.layout.block_insts(b))
-            .filter(|&i| {
-                x86_marker_of(func, i).is_some() && !used.contains(&func.dfg.first_result(i))
-            })
-            .collect();
-        if dead.is_empty() {
-            return removed;
-        }
-        for inst in dead {
+    }
+    // Every dead instruction goes, not only the markers: a dead shuffle may still name one.
+    let mut removed = 0;
+    for inst in insts {
+        if !live_insts.contains(&inst) {
+            if x86_marker_of(func, inst).is_some() {
+                removed += 1;
+            }
             func.layout.remove_inst(inst);
-            removed += 1;
         }
     }
+    removed
 }
 
 /// Emit `seq` at a call site on `args` (`I32X4` values, the registers the instruction reads
@@ -770,12 +848,7 @@ pub fn emit_sequence(b: &mut impl Emit, seq: &Sequence, args: &[Value]) -> Resul
             Step::Lanes { a, b: bb, pick } => {
                 let x = b.ins().bitcast(I8X16, little_endian(), get(&steps, *a));
                 let y = b.ins().bitcast(I8X16, little_endian(), get(&steps, *bb));
-                let mut mask = [0u8; 16];
-                for (i, &p) in pick.iter().enumerate() {
-                    for j in 0..4 {
-                        mask[4 * i + j] = 4 * p + j as u8;
-                    }
-                }
+                let mask = lanes_mask(pick);
                 let imm = shuffle_mask(&mut b.func().dfg, &mask);
                 let s = b.ins().shuffle(x, y, imm);
                 b.ins().bitcast(I32X4, little_endian(), s)

@@ -100,9 +100,9 @@ fn check_sha1_proves_everything_and_reports_json() {
         }
     }
     let count = |kind: &str| obligations.iter().filter(|o| o["kind"] == kind).count();
-    // 6 intrinsics x 7 layer pairs; 15 lane facts; 5 forwardable params (4 observed in lane 0,
+    // 6 intrinsics x 8 layer pairs; 15 lane facts; 5 forwardable params (4 observed in lane 0,
     // SHA1SU0's w4_7 in its low 64 bits); 6 effect tables.
-    assert_eq!(count("refinement"), 42);
+    assert_eq!(count("refinement"), 48);
     assert_eq!(count("lane-fact"), 15);
     assert_eq!(count("forwarding"), 5);
     assert_eq!(count("register-effects"), 6);
@@ -743,4 +743,44 @@ fn a_users_fallback_is_linked_into_the_c_layer_and_named_per_obligation() {
             .len(),
         1
     );
+}
+
+#[test]
+fn x86_lowering_and_its_rewrite_rules_are_proved_obligations() {
+    let out = verifier(&[
+        "check",
+        "all",
+        "-l",
+        "x86~engine",
+        "-l",
+        "rewrites",
+        "--json",
+        "--no-save",
+        "--quiet",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let obligations = report["obligations"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        obligations.iter().filter(|o| o["kind"] == kind).collect()
+    };
+    // One `x86 ~ engine` per intrinsic of every family, one obligation per rewrite rule.
+    let intrinsics: usize = spec::load_all()
+        .unwrap()
+        .iter()
+        .map(|s| s.intrinsics.len())
+        .sum();
+    assert_eq!(of("refinement").len(), intrinsics);
+    for o in of("refinement") {
+        assert_eq!(
+            (o["left"].as_str(), o["right"].as_str()),
+            (Some("x86"), Some("engine")),
+            "{o}"
+        );
+    }
+    assert_eq!(of("rewrite").len(), lowering::x86::REWRITE_RULES.len());
+    for o in obligations {
+        assert_eq!(o["verdict"], "proved", "{o}");
+    }
 }
