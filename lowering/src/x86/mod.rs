@@ -13,6 +13,10 @@
 //! message already, SHA256RNDS2 splits the state as ABEF/CDGH, and AESENC/AESENCLAST XOR the
 //! key after the round where AESE XORs it before. The sequences below bridge each difference;
 //! the obligations are what say they do.
+//!
+//! After the mid-end, [`rewrite`] applies the cross-intrinsic rewrites (each validated or
+//! proved) and [`encode`] turns markers into placeholder SSE instructions and, after register
+//! allocation, re-encodes them.
 
 use std::fmt;
 
@@ -20,14 +24,23 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use cranelift_codegen::ir::types::{I32X4, I8X16};
 use cranelift_codegen::ir::{
     AbiParam, ExtFuncData, ExternalName, Function, Immediate, Inst, InstBuilder, InstructionData,
-    Signature, UserExternalName, Value, ValueDef,
+    Signature, UserExternalName, Value,
 };
 use cranelift_frontend::FunctionBuilder;
 use models::x86::X86Inst;
 use spec::Mnemonic;
 
 use crate::domain::little_endian;
-use crate::table::peel_bitcasts;
+
+mod encode;
+mod rewrite;
+
+pub use encode::{
+    encoding, materialize_x86_placeholders, rewrite_function, Placeholder, SseOpcode, X86Sites,
+};
+pub use rewrite::{
+    apply_rewrite_rules, compose_shuffles, merge_equal_markers, remove_unused_markers,
+};
 
 /// Namespace of the marker calls standing for x86 instructions (index: [`X86Inst::code`]).
 pub const X86_MARKER_NAMESPACE: u32 = 0x6877_0086;
@@ -505,7 +518,7 @@ pub struct RewriteRule {
 }
 
 /// The rewrite rules, as data.
-pub static REWRITE_RULES: [RewriteRule; 3] = [
+pub static REWRITE_RULES: [RewriteRule; 5] = [
     // SHA1H's result added into a round's first message word: SHA1NEXTE does both (it adds
     // ROL(A, 30) to lane 3 of its second operand), which takes SHA1H off the critical path.
     RewriteRule {
@@ -534,6 +547,23 @@ pub static REWRITE_RULES: [RewriteRule; 3] = [
             "aesimc(t3, t3)",
         ],
         to: &["const(0, 0, 0, 0)", "aesenc(p0, t0)"],
+    },
+    // A round key XORed after a round with a zero key: AESENC and AESENCLAST XOR their key
+    // last, so they take it directly. With the rule above, this makes each AES-128 round
+    // one AESENC, as in a hand-written kernel.
+    RewriteRule {
+        name: "aesenc-then-key-to-aesenc",
+        mnemonic: Mnemonic::Aese,
+        params: 2,
+        from: &["const(0, 0, 0, 0)", "aesenc(p0, t0)", "xor(t1, p1)"],
+        to: &["aesenc(p0, p1)"],
+    },
+    RewriteRule {
+        name: "aesenclast-then-key-to-aesenclast",
+        mnemonic: Mnemonic::Aese,
+        params: 2,
+        from: &["const(0, 0, 0, 0)", "aesenclast(p0, t0)", "xor(t1, p1)"],
+        to: &["aesenclast(p0, p1)"],
     },
     // AESD then AESIMC: AESDECLAST then InvMixColumns is AESDEC with a zero key.
     RewriteRule {
@@ -605,156 +635,6 @@ pub fn sequence_function(seq: &Sequence) -> Result<Function> {
     Ok(func)
 }
 
-/// Match `seq` with its last step at value `v`: the values bound to its parameters, or
-/// `None`. Values are compared by their [`root`] (bitcasts do not change bits); binary steps
-/// match their operands in the order written.
-fn match_sequence(func: &Function, seq: &Sequence, v: Value) -> Option<Vec<Value>> {
-    use cranelift_codegen::ir::Opcode;
-    let mut params: Vec<Option<Value>> = vec![None; usize::from(seq.params)];
-    let mut at: Vec<Option<Value>> = vec![None; seq.steps.len()];
-    let last = match seq.result {
-        Slot::Step(t) => usize::from(t),
-        Slot::Param(_) => return None,
-    };
-    at[last] = Some(root(func, v));
-    // Bind `slot` to `value`, or check it is already bound to the same root.
-    let bind =
-        |params: &mut Vec<Option<Value>>, at: &mut Vec<Option<Value>>, slot: Slot, value: Value| {
-            let value = root(func, value);
-            let cell = match slot {
-                Slot::Param(p) => &mut params[usize::from(p)],
-                Slot::Step(t) => &mut at[usize::from(t)],
-            };
-            match cell {
-                Some(b) if *b != value => false,
-                _ => {
-                    *cell = Some(value);
-                    true
-                }
-            }
-        };
-    for i in (0..seq.steps.len()).rev() {
-        let val = at[i]?;
-        let ValueDef::Result(inst, _) = func.dfg.value_def(val) else {
-            return None;
-        };
-        let data = &func.dfg.insts[inst];
-        let args = func.dfg.inst_args(inst);
-        let ok = match &seq.steps[i] {
-            Step::Const(lanes) => {
-                let InstructionData::UnaryConst {
-                    opcode: Opcode::Vconst,
-                    constant_handle,
-                } = *data
-                else {
-                    return None;
-                };
-                let want: Vec<u8> = lanes.iter().flat_map(|x| x.to_le_bytes()).collect();
-                func.dfg.constants.get(constant_handle).as_slice() == want.as_slice()
-            }
-            Step::Lanes { a, b, pick } => {
-                let (x, y, mask) = shuffle_def(func, val)?;
-                lanes_mask(pick) == mask.as_slice()
-                    && bind(&mut params, &mut at, *a, x)
-                    && bind(&mut params, &mut at, *b, y)
-            }
-            Step::Add32(x, y) | Step::Sub32(x, y) | Step::Xor(x, y) => {
-                let want = match &seq.steps[i] {
-                    Step::Add32(..) => Opcode::Iadd,
-                    Step::Sub32(..) => Opcode::Isub,
-                    _ => Opcode::Bxor,
-                };
-                data.opcode() == want
-                    && func.dfg.value_type(val) == I32X4
-                    && bind(&mut params, &mut at, *x, args[0])
-                    && bind(&mut params, &mut at, *y, args[1])
-            }
-            Step::X86 {
-                inst: want,
-                xmm1,
-                xmm2,
-                xmm0,
-            } => {
-                let slots: Vec<Slot> = [Some(*xmm1), Some(*xmm2), *xmm0]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                x86_marker_of(func, inst) == Some(*want)
-                    && args.len() == slots.len()
-                    && slots
-                        .iter()
-                        .zip(args)
-                        .all(|(s, &a)| bind(&mut params, &mut at, *s, a))
-            }
-        };
-        if !ok {
-            return None;
-        }
-    }
-    params.into_iter().collect()
-}
-
-/// The byte mask of a `lanes` step.
-fn lanes_mask(pick: &[u8; 4]) -> [u8; 16] {
-    let mut mask = [0u8; 16];
-    for (i, &p) in pick.iter().enumerate() {
-        for j in 0..4 {
-            mask[4 * i + j] = 4 * p + j as u8;
-        }
-    }
-    mask
-}
-
-/// Cross-intrinsic rewrite 3: the [`REWRITE_RULES`], applied where their `from` side is
-/// computed; the replaced value's other steps stay if anything else uses them. Returns how
-/// many were applied.
-pub fn apply_rewrite_rules(func: &mut Function) -> Result<usize> {
-    use cranelift_codegen::cursor::{Cursor, FuncCursor};
-    let rules: Vec<(Sequence, Sequence)> = REWRITE_RULES
-        .iter()
-        .map(|r| r.sequences(&[]))
-        .collect::<Result<_>>()?;
-    let insts: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .collect();
-    let mut applied = 0;
-    for inst in insts {
-        if func.layout.inst_block(inst).is_none() || func.dfg.inst_results(inst).len() != 1 {
-            continue;
-        }
-        let old = func.dfg.first_result(inst);
-        if func.dfg.value_type(old) != I32X4 {
-            continue;
-        }
-        for (from, to) in &rules {
-            let Some(params) = match_sequence(func, from, old) else {
-                continue;
-            };
-            let mut pos = FuncCursor::new(func).at_inst(inst);
-            // Roots may be byte vectors; the sequence takes i32x4.
-            let params: Vec<Value> = params
-                .into_iter()
-                .map(|p| {
-                    if pos.func.dfg.value_type(p) == I32X4 {
-                        p
-                    } else {
-                        pos.ins().bitcast(I32X4, little_endian(), p)
-                    }
-                })
-                .collect();
-            let new = emit_sequence(&mut pos, to, &params)?;
-            func.dfg.clear_results(inst);
-            func.dfg.change_to_alias(old, new);
-            func.layout.remove_inst(inst);
-            applied += 1;
-            break;
-        }
-    }
-    Ok(applied)
-}
-
 /// Where a sequence is emitted: a function being built (a call site) or a cursor in a
 /// finished function (a rewrite).
 pub trait Emit {
@@ -778,55 +658,6 @@ impl Emit for cranelift_codegen::cursor::FuncCursor<'_> {
     fn ins(&mut self) -> impl InstBuilder<'_> {
         cranelift_codegen::cursor::FuncCursor::ins(self)
     }
-}
-
-/// Dead code left by the rewrites above is removed, markers included (returns how many
-/// markers): markers are pure, and a dropped placeholder would have no code for the
-/// post-pass to find. Live
-/// means reachable, through operands, from an instruction with an effect (a store, a branch,
-/// a return, a call that is not a marker, anything that may trap or load): a value used only
-/// by dead shuffles is dead too.
-pub fn remove_unused_markers(func: &mut Function) -> usize {
-    let insts: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .collect();
-    let pure = |func: &Function, inst: Inst| {
-        let op = func.dfg.insts[inst].opcode();
-        x86_marker_of(func, inst).is_some()
-            || !(op.is_call()
-                || op.is_branch()
-                || op.is_terminator()
-                || op.can_load()
-                || op.can_store()
-                || op.can_trap()
-                || op.other_side_effects()
-                || func.dfg.inst_results(inst).is_empty())
-    };
-    let mut live_insts = std::collections::HashSet::new();
-    let mut work: Vec<Inst> = insts.iter().copied().filter(|&i| !pure(func, i)).collect();
-    while let Some(inst) = work.pop() {
-        if !live_insts.insert(inst) {
-            continue;
-        }
-        for v in func.dfg.inst_values(inst) {
-            if let ValueDef::Result(def, _) = func.dfg.value_def(func.dfg.resolve_aliases(v)) {
-                work.push(def);
-            }
-        }
-    }
-    // Every dead instruction goes, not only the markers: a dead shuffle may still name one.
-    let mut removed = 0;
-    for inst in insts {
-        if !live_insts.contains(&inst) {
-            if x86_marker_of(func, inst).is_some() {
-                removed += 1;
-            }
-            func.layout.remove_inst(inst);
-        }
-    }
-    removed
 }
 
 /// Emit `seq` at a call site on `args` (`I32X4` values, the registers the instruction reads
@@ -955,498 +786,15 @@ pub fn missing_host_features() -> Vec<&'static str> {
 /// is the two-operand instruction the re-encoding expects.
 pub const ISA_FLAGS: [(&str, &str); 1] = [("has_avx", "false")];
 
-/// Source locations of placeholders start here: one per x86 instruction (a call site may
-/// place several), far above any Wasm offset.
-const PLACEHOLDER_LOC_BASE: u32 = 0xff00_0000;
-
-/// The CLIF operation standing in for an x86 instruction until the code is compiled: one
-/// that Cranelift's x64 backend (SSE4.1, no AVX) lowers to exactly one instruction with the
-/// same operands, register roles and encoding length (give or take a byte the re-encoding
-/// absorbs), which the post-pass then overwrites.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Placeholder {
-    /// `imul.i32x4 xmm1, xmm2` -> `pmulld xmm1, xmm2` (66 0F 38 40 /r): tied binary.
-    Pmulld,
-    /// `iabs.i32x4 xmm2` -> `pabsd xmm1, xmm2` (66 0F 38 1E /r): unary (AESIMC).
-    Pabsd,
-    /// `blendv.i32x4 xmm0, xmm2, xmm1` -> `blendvps xmm1, xmm2, <xmm0>` (66 0F 38 14 /r).
-    Blendvps,
-    /// `shuffle xmm2, xmm1, bytes 4..20` -> `palignr xmm1, xmm2, 4` (66 0F 3A 0F /r ib).
-    Palignr,
-}
-
-/// An SSE encoding: optional 66 prefix, 0F, map byte (38 or 3A), opcode; map 3A has an imm8.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct SseOpcode {
-    pub prefix66: bool,
-    pub map: u8,
-    pub opcode: u8,
-}
-
-impl Placeholder {
-    pub fn of(inst: X86Inst) -> Placeholder {
-        match inst {
-            X86Inst::Aesimc => Placeholder::Pabsd,
-            X86Inst::Sha256rnds2 => Placeholder::Blendvps,
-            X86Inst::Pclmulqdq(_) => Placeholder::Palignr,
-            _ => Placeholder::Pmulld,
+/// The byte mask of a `lanes` step.
+fn lanes_mask(pick: &[u8; 4]) -> [u8; 16] {
+    let mut mask = [0u8; 16];
+    for (i, &p) in pick.iter().enumerate() {
+        for j in 0..4 {
+            mask[4 * i + j] = 4 * p + j as u8;
         }
     }
-
-    pub fn encoding(self) -> SseOpcode {
-        let (map, opcode) = match self {
-            Placeholder::Pmulld => (0x38, 0x40),
-            Placeholder::Pabsd => (0x38, 0x1e),
-            Placeholder::Blendvps => (0x38, 0x14),
-            Placeholder::Palignr => (0x3a, 0x0f),
-        };
-        SseOpcode {
-            prefix66: true,
-            map,
-            opcode,
-        }
-    }
-}
-
-/// The encoding of `inst` (SDM vol. 2), immediate apart.
-pub fn encoding(inst: X86Inst) -> SseOpcode {
-    use X86Inst::*;
-    let (prefix66, map, opcode) = match inst {
-        Sha1rnds4(_) => (false, 0x3a, 0xcc),
-        Sha1nexte => (false, 0x38, 0xc8),
-        Sha1msg1 => (false, 0x38, 0xc9),
-        Sha1msg2 => (false, 0x38, 0xca),
-        Sha256rnds2 => (false, 0x38, 0xcb),
-        Sha256msg1 => (false, 0x38, 0xcc),
-        Sha256msg2 => (false, 0x38, 0xcd),
-        Aesimc => (true, 0x38, 0xdb),
-        Aesenc => (true, 0x38, 0xdc),
-        Aesenclast => (true, 0x38, 0xdd),
-        Aesdec => (true, 0x38, 0xde),
-        Aesdeclast => (true, 0x38, 0xdf),
-        Pclmulqdq(_) => (true, 0x3a, 0x44),
-    };
-    SseOpcode {
-        prefix66,
-        map,
-        opcode,
-    }
-}
-
-/// The placeholders of one function, by source location.
-#[derive(Default, Debug)]
-pub struct X86Sites {
-    pub by_loc: std::collections::HashMap<u32, X86Inst>,
-}
-
-/// After the mid-end: every x86 marker becomes its placeholder, tagged with a source location
-/// of its own so the post-pass finds exactly its machine code.
-pub fn materialize_x86_placeholders(func: &mut Function) -> Result<X86Sites> {
-    use cranelift_codegen::cursor::{Cursor, FuncCursor};
-    use cranelift_codegen::ir::SourceLoc;
-    let markers: Vec<(Inst, X86Inst)> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .filter_map(|i| x86_marker_of(func, i).map(|m| (i, m)))
-        .collect();
-    let mut sites = X86Sites::default();
-    for (k, (inst, x)) in markers.into_iter().enumerate() {
-        let loc = PLACEHOLDER_LOC_BASE
-            .checked_add(k as u32)
-            .filter(|l| *l != u32::MAX)
-            .ok_or_else(|| anyhow!("more x86 placeholders in one function than locations"))?;
-        sites.by_loc.insert(loc, x);
-        let args = func.dfg.inst_args(inst).to_vec();
-        let mut pos = FuncCursor::new(func).at_inst(inst);
-        pos.set_srcloc(SourceLoc::new(loc));
-        let (xmm1, xmm2) = (args[0], args[1]);
-        match Placeholder::of(x) {
-            Placeholder::Pmulld => {
-                pos.func.replace(inst).imul(xmm1, xmm2);
-            }
-            Placeholder::Pabsd => {
-                pos.func.replace(inst).iabs(xmm2);
-            }
-            Placeholder::Blendvps => {
-                let xmm0 = *args
-                    .get(2)
-                    .ok_or_else(|| anyhow!("{x}: marker without its xmm0 operand"))?;
-                pos.func.replace(inst).blendv(xmm0, xmm2, xmm1);
-            }
-            Placeholder::Palignr => {
-                let a = pos.ins().bitcast(I8X16, little_endian(), xmm2);
-                let b = pos.ins().bitcast(I8X16, little_endian(), xmm1);
-                let mask: Vec<u8> = (4..20).collect();
-                let imm = pos.func.dfg.immediates.push(mask.into());
-                let s = pos.ins().shuffle(a, b, imm);
-                pos.func.replace(inst).bitcast(I32X4, little_endian(), s);
-            }
-        }
-        func.set_srcloc(inst, SourceLoc::new(loc));
-    }
-    Ok(sites)
-}
-
-/// The shuffle defining `v` (through little-endian bitcasts): its two operands (bitcasts
-/// peeled) and its byte mask.
-fn shuffle_def(func: &Function, v: Value) -> Option<(Value, Value, Vec<u8>)> {
-    let v = root(func, v);
-    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    let InstructionData::Shuffle { args, imm, .. } = func.dfg.insts[inst] else {
-        return None;
-    };
-    let mask = func.dfg.immediates.get(imm)?.as_slice().to_vec();
-    (mask.len() == 16).then(|| (root(func, args[0]), root(func, args[1]), mask))
-}
-
-/// `v` with aliases resolved and little-endian bitcasts peeled: two values with the same root
-/// hold the same bits.
-fn root(func: &Function, v: Value) -> Value {
-    let mut v = func.dfg.resolve_aliases(v);
-    loop {
-        let p = func.dfg.resolve_aliases(peel_bitcasts(&func.dfg, v));
-        if p == v {
-            return v;
-        }
-        v = p;
-    }
-}
-
-/// Cross-intrinsic rewrite 1: a shuffle of shuffles becomes one shuffle of their sources
-/// (when there are at most two), and a shuffle that gives back its source is dropped. This is
-/// what cancels the lane reversals between consecutive SHA-1 rounds and repacks SHA-256's
-/// ABEF/CDGH state for free. Each composition is applied only after
-/// [`values_agree`](crate::validate::values_agree) shows, on the CLIF model over terms with
-/// the sources free, that the new value equals the old one. Returns how many were applied.
-pub fn compose_shuffles(func: &mut Function) -> usize {
-    use cranelift_codegen::cursor::{Cursor, FuncCursor};
-    let insts: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .collect();
-    let mut applied = 0;
-    for inst in insts {
-        let InstructionData::Shuffle { args, imm, .. } = func.dfg.insts[inst] else {
-            continue;
-        };
-        let outer: Vec<u8> = match func.dfg.immediates.get(imm) {
-            Some(m) if m.len() == 16 => m.as_slice().to_vec(),
-            _ => continue,
-        };
-        let inner = [shuffle_def(func, args[0]), shuffle_def(func, args[1])];
-        if inner.iter().all(Option::is_none) {
-            continue;
-        }
-        // Where each result byte comes from: (source value, byte of it).
-        let source = |operand: usize, k: u8| -> (Value, u8) {
-            match &inner[operand] {
-                Some((a, b, m)) => {
-                    let s = m[usize::from(k)];
-                    if s < 16 {
-                        (*a, s)
-                    } else {
-                        (*b, s - 16)
-                    }
-                }
-                None => (root(func, args[operand]), k),
-            }
-        };
-        let bytes: Vec<(Value, u8)> = outer
-            .iter()
-            .map(|&m| {
-                if m < 16 {
-                    source(0, m)
-                } else {
-                    source(1, m - 16)
-                }
-            })
-            .collect();
-        let mut sources: Vec<Value> = Vec::new();
-        for (v, _) in &bytes {
-            if !sources.contains(v) {
-                sources.push(*v);
-            }
-        }
-        if sources.len() > 2
-            || sources
-                .iter()
-                .any(|&v| func.dfg.value_type(v).bits() != 128)
-        {
-            continue;
-        }
-        let old = func.dfg.first_result(inst);
-        let identity = sources.len() == 1
-            && bytes
-                .iter()
-                .enumerate()
-                .all(|(j, (_, k))| usize::from(*k) == j);
-        let mask: Vec<u8> = bytes
-            .iter()
-            .map(|(v, k)| if *v == sources[0] { *k } else { k + 16 })
-            .collect();
-        let mut pos = FuncCursor::new(func).at_inst(inst);
-        let as_bytes = |pos: &mut FuncCursor, v: Value| {
-            if pos.func.dfg.value_type(v) == I8X16 {
-                v
-            } else {
-                pos.ins().bitcast(I8X16, little_endian(), v)
-            }
-        };
-        let x = as_bytes(&mut pos, sources[0]);
-        let new = if identity {
-            x
-        } else {
-            let y = match sources.get(1) {
-                Some(&s) => as_bytes(&mut pos, s),
-                None => x,
-            };
-            let imm = shuffle_mask(&mut pos.func.dfg, &mask);
-            pos.ins().shuffle(x, y, imm)
-        };
-        if !crate::validate::values_agree(func, old, new, &sources) {
-            continue;
-        }
-        // Uses of the old shuffle now read the new value; the old one is dead code.
-        func.dfg.clear_results(inst);
-        func.dfg.change_to_alias(old, new);
-        func.layout.remove_inst(inst);
-        applied += 1;
-    }
-    applied
-}
-
-/// Cross-intrinsic rewrite 2: two markers of the same x86 instruction on the same operands,
-/// in one block, compute the same value (the instructions are functions of their operands:
-/// no memory, flags or other state), so the later one reads the earlier one's result. This
-/// is what lets SHA256H and SHA256H2 share their two SHA256RNDS2. Returns how many merged.
-pub fn merge_equal_markers(func: &mut Function) -> usize {
-    let mut merged = 0;
-    let blocks: Vec<_> = func.layout.blocks().collect();
-    for block in blocks {
-        let mut seen: Vec<(u32, Vec<Value>, Value)> = Vec::new();
-        let insts: Vec<Inst> = func.layout.block_insts(block).collect();
-        for inst in insts {
-            let Some(x) = x86_marker_of(func, inst) else {
-                continue;
-            };
-            let args: Vec<Value> = func
-                .dfg
-                .inst_args(inst)
-                .iter()
-                .map(|&a| func.dfg.resolve_aliases(a))
-                .collect();
-            let result = func.dfg.first_result(inst);
-            match seen.iter().find(|(c, a, _)| *c == x.code() && *a == args) {
-                Some(&(_, _, earlier)) => {
-                    func.dfg.clear_results(inst);
-                    func.dfg.change_to_alias(result, earlier);
-                    func.layout.remove_inst(inst);
-                    merged += 1;
-                }
-                None => seen.push((x.code(), args, result)),
-            }
-        }
-    }
-    merged
-}
-
-/// One decoded two-operand SSE instruction `[66] [REX] 0F map op modrm [sib] [disp] [imm8]`.
-#[derive(Debug)]
-struct Decoded {
-    opcode: SseOpcode,
-    rex: Option<u8>,
-    /// ModRM through the displacement.
-    operand: Vec<u8>,
-    rip_relative: bool,
-    len: usize,
-}
-
-/// Length of the ModRM operand (ModRM, SIB, displacement) at the start of `bytes`, and
-/// whether it is RIP-relative.
-fn modrm_len(bytes: &[u8]) -> Option<(usize, bool)> {
-    let modrm = *bytes.first()?;
-    let (md, rm) = (modrm >> 6, modrm & 7);
-    let mut n = 1;
-    let mut rip_relative = false;
-    if md != 3 {
-        if rm == 4 {
-            let sib = *bytes.get(1)?;
-            n += 1;
-            if md == 0 && sib & 7 == 5 {
-                n += 4;
-            }
-        } else if md == 0 && rm == 5 {
-            rip_relative = true;
-            n += 4;
-        }
-        n += match md {
-            1 => 1,
-            2 => 4,
-            _ => 0,
-        };
-    }
-    (bytes.len() >= n).then_some((n, rip_relative))
-}
-
-/// Decode one instruction of the forms Cranelift emits around a placeholder in its code
-/// range (sunk vector loads, register moves, spills and reloads) or the placeholder itself.
-/// `None` for anything else: the caller rejects rather than guess where instructions start.
-fn decode(bytes: &[u8]) -> Option<(usize, Option<Decoded>)> {
-    let mut i = 0;
-    let mut prefix66 = false;
-    while let Some(&p @ (0x66 | 0xf2 | 0xf3)) = bytes.get(i) {
-        prefix66 |= p == 0x66;
-        i += 1;
-    }
-    let legacy = i;
-    let rex = match bytes.get(i) {
-        Some(&r) if r & 0xf0 == 0x40 => {
-            i += 1;
-            Some(r)
-        }
-        _ => None,
-    };
-    match *bytes.get(i)? {
-        // mov r/m, r; mov r, r/m; lea.
-        0x89 | 0x8b | 0x8d => {
-            let (n, _) = modrm_len(bytes.get(i + 1..)?)?;
-            Some((i + 1 + n, None))
-        }
-        0x0f => match *bytes.get(i + 1)? {
-            map @ (0x38 | 0x3a) => {
-                let opcode = *bytes.get(i + 2)?;
-                let (n, rip_relative) = modrm_len(bytes.get(i + 3..)?)?;
-                let operand = bytes[i + 3..i + 3 + n].to_vec();
-                let len = i + 3 + n + usize::from(map == 0x3a);
-                if bytes.len() < len {
-                    return None;
-                }
-                // Only `66` (or nothing) before REX counts as the placeholder's prefix.
-                let sse = (legacy == usize::from(prefix66)).then_some(Decoded {
-                    opcode: SseOpcode {
-                        prefix66,
-                        map,
-                        opcode,
-                    },
-                    rex,
-                    operand,
-                    rip_relative,
-                    len,
-                });
-                Some((len, sse))
-            }
-            // movups/movss/movsd, movaps, movd/movq, movdqa/movdqu, movq: loads, stores, moves.
-            0x10 | 0x11 | 0x28 | 0x29 | 0x6e | 0x7e | 0x6f | 0x7f | 0xd6 => {
-                let (n, _) = modrm_len(bytes.get(i + 2..)?)?;
-                Some((i + 2 + n, None))
-            }
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Find the placeholder `want` in a code range: decode from the start through the moves
-/// and loads Cranelift may put before it; the first instruction of another form ends the
-/// search. Whatever follows the placeholder (reloads, moves) is left alone.
-fn find_placeholder(bytes: &[u8], want: Placeholder) -> Option<(usize, Decoded)> {
-    let mut at = 0;
-    while at < bytes.len() {
-        let (len, sse) = decode(&bytes[at..])?;
-        if let Some(d) = sse {
-            return (d.opcode == want.encoding()).then_some((at, d));
-        }
-        at += len;
-    }
-    None
-}
-
-/// The bytes of `inst` replacing the placeholder `old` (same length: a prefix dropped is made
-/// up by a trailing NOP, with a RIP-relative displacement moved along).
-fn reencode(old: &Decoded, inst: X86Inst) -> Result<Vec<u8>> {
-    let enc = encoding(inst);
-    let mut out = Vec::with_capacity(old.len);
-    if enc.prefix66 {
-        out.push(0x66);
-    }
-    out.extend(old.rex);
-    out.extend([0x0f, enc.map, enc.opcode]);
-    let disp_at = out.len() + 1;
-    out.extend(&old.operand);
-    if enc.map == 0x3a {
-        out.push(inst.imm8().unwrap_or(0));
-    }
-    match old.len.checked_sub(out.len()) {
-        Some(0) => {}
-        Some(1) => {
-            if old.rip_relative {
-                // RIP-relative addresses count from the instruction's end, now a byte earlier.
-                let d = i32::from_le_bytes(out[disp_at..disp_at + 4].try_into().unwrap());
-                let d = d
-                    .checked_add(1)
-                    .ok_or_else(|| anyhow!("displacement overflow"))?;
-                out[disp_at..disp_at + 4].copy_from_slice(&d.to_le_bytes());
-            }
-            out.push(0x90);
-        }
-        _ => bail!(
-            "{inst} ({} bytes) does not fit its placeholder ({} bytes)",
-            out.len(),
-            old.len
-        ),
-    }
-    Ok(out)
-}
-
-/// After register allocation: each placeholder's code range must be exactly its one
-/// instruction, with the expected encoding; it is overwritten with the x86 instruction.
-/// Anything else rejects the function (the engine then compiles it with lowering (A)).
-pub fn rewrite_function(
-    sites: &X86Sites,
-    ranges: &[crate::CodeRange],
-    code: &mut [u8],
-) -> Result<crate::Verdict> {
-    use crate::Verdict;
-    if sites.by_loc.is_empty() {
-        return Ok(Verdict::Unchanged);
-    }
-    let mut done = 0;
-    for (&loc, &inst) in &sites.by_loc {
-        let mine: Vec<&crate::CodeRange> = ranges.iter().filter(|r| r.wasm_offset == loc).collect();
-        let [r] = mine.as_slice() else {
-            return Ok(Verdict::Reject(format!(
-                "{inst}: placeholder emitted as {} code ranges, expected one",
-                mine.len()
-            )));
-        };
-        let (start, end) = (r.start as usize, r.end as usize);
-        let bytes = code
-            .get(start..end)
-            .ok_or_else(|| anyhow!("code range {start}..{end} outside the function"))?;
-        let want = Placeholder::of(inst);
-        let Some((at, old)) = find_placeholder(bytes, want) else {
-            return Ok(Verdict::Reject(format!(
-                "{inst}: no {want:?} placeholder found in its code at +{start}: {}",
-                bytes
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )));
-        };
-        let new = reencode(&old, inst)?;
-        code[start + at..start + at + old.len].copy_from_slice(&new);
-        done += 1;
-    }
-    Ok(if done > 0 {
-        Verdict::Rewritten
-    } else {
-        Verdict::Unchanged
-    })
+    mask
 }
 
 #[cfg(test)]
