@@ -282,25 +282,39 @@ fn random_records_match_the_reference_on_the_jit_and_as_native_objects() {
         let want: Vec<String> = messages.iter().map(|m| reference(&program, m)).collect();
         let wasm = kernel_wasm(&program);
 
-        // x86-64 JIT, portable lowering (A).
+        // x86-64 JIT, portable lowering (A), and (E) where this CPU has its features.
         let table = LoweringTable::all(Mode::Portable).unwrap();
         let hooks = LoweringHooks(&table);
-        let mut inst = Instance::new(&wasm, &hooks).unwrap();
-        let input = i32_result(inst.call("input_buffer", &[]).unwrap());
-        let half = i32_result(inst.call("input_capacity", &[]).unwrap()) / 2;
-        let out = input + half;
-        for (m, w) in messages.iter().zip(&want) {
-            let at = input as usize;
-            inst.memory_mut()[at..at + m.len()].copy_from_slice(m);
-            let size = i32_result(
-                inst.call(
-                    "process",
-                    &[Val::I32(input), Val::I32(m.len() as i32), Val::I32(out)],
-                )
-                .unwrap(),
-            ) as usize;
-            let got = hex(&inst.memory()[out as usize..out as usize + size]);
-            assert_eq!(&got, w, "{program} JIT (A), {} bytes", m.len());
+        let mut builds = vec![("(A)", Instance::new(&wasm, &hooks).unwrap())];
+        let x86 = LoweringTable::all(Mode::X86Native).unwrap();
+        let x86_hooks = LoweringHooks(&x86);
+        if lowering::x86::missing_host_features().is_empty() {
+            let opts = CompileOptions {
+                lowering: &x86_hooks,
+                post_pass: Some(&x86_hooks),
+                fallback: Some(&hooks),
+            };
+            let inst = Instance::with_options(&wasm, &opts, Config::default()).unwrap();
+            assert_eq!(inst.fallbacks, vec![], "{program}: (E) fell back");
+            builds.push(("(E)", inst));
+        }
+        for (name, inst) in &mut builds {
+            let input = i32_result(inst.call("input_buffer", &[]).unwrap());
+            let half = i32_result(inst.call("input_capacity", &[]).unwrap()) / 2;
+            let out = input + half;
+            for (m, w) in messages.iter().zip(&want) {
+                let at = input as usize;
+                inst.memory_mut()[at..at + m.len()].copy_from_slice(m);
+                let size = i32_result(
+                    inst.call(
+                        "process",
+                        &[Val::I32(input), Val::I32(m.len() as i32), Val::I32(out)],
+                    )
+                    .unwrap(),
+                ) as usize;
+                let got = hex(&inst.memory()[out as usize..out as usize + size]);
+                assert_eq!(&got, w, "{program} JIT {name}, {} bytes", m.len());
+            }
         }
 
         // AArch64 objects, native lowering (D), under qemu.
