@@ -289,11 +289,7 @@ fn random_records_match_the_reference_on_the_jit_and_as_native_objects() {
         let x86 = LoweringTable::all(Mode::X86Native).unwrap();
         let x86_hooks = LoweringHooks(&x86);
         if lowering::x86::missing_host_features().is_empty() {
-            let opts = CompileOptions {
-                lowering: &x86_hooks,
-                post_pass: Some(&x86_hooks),
-                fallback: Some(&hooks),
-            };
+            let opts = x86_options(&x86_hooks, &hooks);
             let inst = Instance::with_options(&wasm, &opts, Config::default()).unwrap();
             assert_eq!(inst.fallbacks, vec![], "{program}: (E) fell back");
             builds.push(("(E)", inst));
@@ -584,13 +580,29 @@ fn portable_lowering_matches_the_engine_model_on_the_jit() {
     let table = LoweringTable::all(Mode::Portable).unwrap();
     let hooks = LoweringHooks(&table);
     let mut inst = Instance::new(&wasm, &hooks).unwrap();
+    check(&run_differential(&mut inst), &want, &calls, "JIT portable");
+}
+
+/// Run the differential module's `run` on the JIT; the results it stored, one v128 each.
+fn run_differential(inst: &mut Instance) -> Vec<u128> {
     let out = i32_result(inst.call("run", &[]).unwrap()) as usize;
     let len = i32_result(inst.call("out_len", &[]).unwrap()) as usize;
-    let got: Vec<u128> = inst.memory()[out..out + len]
+    inst.memory()[out..out + len]
         .chunks_exact(16)
         .map(|c| u128::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    check(&got, &want, &calls, "JIT portable");
+        .collect()
+}
+
+/// Compile options for lowering (E) with (A) as the fallback.
+fn x86_options<'a>(
+    native: &'a LoweringHooks<'a>,
+    portable: &'a LoweringHooks<'a>,
+) -> CompileOptions<'a> {
+    CompileOptions {
+        lowering: native,
+        post_pass: Some(native),
+        fallback: Some(portable),
+    }
 }
 
 #[test]
@@ -645,11 +657,7 @@ fn every_kernel_passes_its_kat_on_the_jit_with_the_x86_lowering() {
         return;
     };
     let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
-    let opts = CompileOptions {
-        lowering: &n,
-        post_pass: Some(&n),
-        fallback: Some(&p),
-    };
+    let opts = x86_options(&n, &p);
     for program in programs() {
         let mut inst =
             Instance::with_options(&kernel_wasm(&program), &opts, Config::default()).unwrap();
@@ -674,22 +682,12 @@ fn x86_lowering_matches_the_engine_model_on_the_jit() {
         return;
     };
     let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
-    let opts = CompileOptions {
-        lowering: &n,
-        post_pass: Some(&n),
-        fallback: Some(&p),
-    };
+    let opts = x86_options(&n, &p);
     let calls = calls();
     let inputs = differential_inputs();
     let wasm = wat::parse_str(differential_module(&inputs, &calls)).unwrap();
     let want = expected(&inputs, &calls);
     let mut inst = Instance::with_options(&wasm, &opts, Config::default()).unwrap();
     assert_eq!(inst.fallbacks, vec![], "functions fell back to (A)");
-    let out = i32_result(inst.call("run", &[]).unwrap()) as usize;
-    let len = i32_result(inst.call("out_len", &[]).unwrap()) as usize;
-    let got: Vec<u128> = inst.memory()[out..out + len]
-        .chunks_exact(16)
-        .map(|c| u128::from_le_bytes(c.try_into().unwrap()))
-        .collect();
-    check(&got, &want, &calls, "JIT x86 (E)");
+    check(&run_differential(&mut inst), &want, &calls, "JIT x86 (E)");
 }

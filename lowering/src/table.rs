@@ -260,25 +260,7 @@ impl LoweringTable {
     /// emits for intrinsic `id` at a call site whose arguments are the params: the CLIF the
     /// verifier's `clif ~ engine` runs is this table's own emission.
     pub fn call_site_function(&self, id: usize, arity: usize) -> Result<Function> {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params = vec![AbiParam::new(I32X4); arity];
-        sig.returns = vec![AbiParam::new(I32X4)];
-        let mut func = Function::with_name_signature(UserFuncName::testcase("intrinsic_site"), sig);
-        let mut fctx = FunctionBuilderContext::new();
-        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-        let entry = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.switch_to_block(entry);
-        b.seal_block(entry);
-        let args = b.block_params(entry).to_vec();
-        let results = self.emit(id, &mut b, &args)?;
-        b.ins().return_(&results);
-        b.finalize(TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
-        Ok(func)
+        standalone_function("intrinsic_site", arity, |b, args| self.emit(id, b, args))
     }
 
     /// `__intrinsic_is_available(id)`: 1 for the ids of natively compiled intrinsics.
@@ -362,6 +344,34 @@ impl LoweringTable {
             }
         }
     }
+}
+
+/// A function `(i32x4 x arity) -> i32x4...` whose body `body` emits on its params: how the
+/// verifier gets the lowerings' own emission as a function it can run.
+pub(crate) fn standalone_function(
+    name: &str,
+    arity: usize,
+    body: impl FnOnce(&mut FunctionBuilder, &[Value]) -> Result<Vec<Value>>,
+) -> Result<Function> {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params = vec![AbiParam::new(I32X4); arity];
+    sig.returns = vec![AbiParam::new(I32X4)];
+    let mut func = Function::with_name_signature(UserFuncName::testcase(name), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let args = b.block_params(entry).to_vec();
+    let results = body(&mut b, &args)?;
+    b.ins().return_(&results);
+    b.finalize(TargetFrontendConfig {
+        default_call_conv: CallConv::SystemV,
+        pointer_width: target_lexicon::PointerWidth::U64,
+        page_size_align_log2: 12,
+    });
+    Ok(func)
 }
 
 /// Strip little-endian vector-to-vector bitcasts (free, and they keep bits 31:0 in place).

@@ -7,7 +7,7 @@ use cranelift_codegen::ir::types::{I32X4, I8X16};
 use cranelift_codegen::ir::{Function, Inst, InstBuilder};
 use models::x86::X86Inst;
 
-use super::x86_marker_of;
+use super::{layout_insts, x86_marker_of};
 use crate::domain::little_endian;
 
 /// Source locations of placeholders start here: one per x86 instruction (a call site may
@@ -99,10 +99,8 @@ pub struct X86Sites {
 pub fn materialize_x86_placeholders(func: &mut Function) -> Result<X86Sites> {
     use cranelift_codegen::cursor::{Cursor, FuncCursor};
     use cranelift_codegen::ir::SourceLoc;
-    let markers: Vec<(Inst, X86Inst)> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
+    let markers: Vec<(Inst, X86Inst)> = layout_insts(func)
+        .into_iter()
         .filter_map(|i| x86_marker_of(func, i).map(|m| (i, m)))
         .collect();
     let mut sites = X86Sites::default();

@@ -611,28 +611,9 @@ impl RewriteRule {
 /// A standalone function `(i32x4 x params) -> i32x4` computing `seq` (what the verifier runs
 /// for a rewrite rule's two sides).
 pub fn sequence_function(seq: &Sequence) -> Result<Function> {
-    use cranelift_codegen::ir::{types::I32X4 as V, UserFuncName};
-    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-    use cranelift_frontend::FunctionBuilderContext;
-    let mut sig = Signature::new(CallConv::SystemV);
-    sig.params = vec![AbiParam::new(V); usize::from(seq.params)];
-    sig.returns = vec![AbiParam::new(V)];
-    let mut func = Function::with_name_signature(UserFuncName::testcase("sequence"), sig);
-    let mut fctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let args = b.block_params(entry).to_vec();
-    let r = emit_sequence(&mut b, seq, &args)?;
-    b.ins().return_(&[r]);
-    b.finalize(TargetFrontendConfig {
-        default_call_conv: CallConv::SystemV,
-        pointer_width: target_lexicon::PointerWidth::U64,
-        page_size_align_log2: 12,
-    });
-    Ok(func)
+    crate::table::standalone_function("sequence", usize::from(seq.params), |b, args| {
+        Ok(vec![emit_sequence(b, seq, args)?])
+    })
 }
 
 /// Where a sequence is emitted: a function being built (a call site) or a cursor in a
@@ -736,6 +717,14 @@ fn emit_x86_marker(b: &mut impl Emit, inst: X86Inst, operands: &[Value]) -> Valu
     });
     let call = b.ins().call(marker, operands);
     b.func().dfg.inst_results(call)[0]
+}
+
+/// Every instruction of `func`, in layout order (a copy: the rewrites edit as they go).
+fn layout_insts(func: &Function) -> Vec<Inst> {
+    func.layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .collect()
 }
 
 /// The x86 instruction a marker call stands for, if `inst` is one.

@@ -8,7 +8,8 @@ use cranelift_codegen::ir::types::{I32X4, I8X16};
 use cranelift_codegen::ir::{Function, Inst, InstBuilder, InstructionData, Value, ValueDef};
 
 use super::{
-    emit_sequence, lanes_mask, shuffle_mask, x86_marker_of, Sequence, Slot, Step, REWRITE_RULES,
+    emit_sequence, lanes_mask, layout_insts, shuffle_mask, x86_marker_of, Sequence, Slot, Step,
+    REWRITE_RULES,
 };
 use crate::domain::little_endian;
 use crate::table::peel_bitcasts;
@@ -123,11 +124,7 @@ pub fn apply_rewrite_rules(func: &mut Function) -> Result<usize> {
         .iter()
         .map(|r| r.sequences(&[]))
         .collect::<Result<_>>()?;
-    let insts: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .collect();
+    let insts = layout_insts(func);
     let mut applied = 0;
     for inst in insts {
         if func.layout.inst_block(inst).is_none() || func.dfg.inst_results(inst).len() != 1 {
@@ -171,11 +168,7 @@ pub fn apply_rewrite_rules(func: &mut Function) -> Result<usize> {
 /// a return, a call that is not a marker, anything that may trap or load): a value used only
 /// by dead shuffles is dead too.
 pub fn remove_unused_markers(func: &mut Function) -> usize {
-    let insts: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .collect();
+    let insts = layout_insts(func);
     let pure = |func: &Function, inst: Inst| {
         let op = func.dfg.insts[inst].opcode();
         x86_marker_of(func, inst).is_some()
@@ -248,11 +241,7 @@ fn root(func: &Function, v: Value) -> Value {
 /// the sources free, that the new value equals the old one. Returns how many were applied.
 pub fn compose_shuffles(func: &mut Function) -> usize {
     use cranelift_codegen::cursor::{Cursor, FuncCursor};
-    let insts: Vec<Inst> = func
-        .layout
-        .blocks()
-        .flat_map(|b| func.layout.block_insts(b))
-        .collect();
+    let insts = layout_insts(func);
     let mut applied = 0;
     let mut built: std::collections::HashMap<_, Value> = std::collections::HashMap::new();
     for inst in insts {
