@@ -240,6 +240,12 @@ fn root(func: &Function, v: Value) -> Value {
 /// [`values_agree`](crate::validate::values_agree) shows, on the CLIF model over terms with
 /// the sources free, that the new value equals the old one. Returns how many were applied.
 pub fn compose_shuffles(func: &mut Function) -> usize {
+    compose_shuffles_planted(func, &|_| {})
+}
+
+/// [`compose_shuffles`] with `plant` applied to each composed mask before validation (tests
+/// plant a wrong composition to see the validation refuse it).
+fn compose_shuffles_planted(func: &mut Function, plant: &dyn Fn(&mut Vec<u8>)) -> usize {
     use cranelift_codegen::cursor::{Cursor, FuncCursor};
     let insts = layout_insts(func);
     let mut applied = 0;
@@ -299,10 +305,12 @@ pub fn compose_shuffles(func: &mut Function) -> usize {
                 .iter()
                 .enumerate()
                 .all(|(j, (_, k))| usize::from(*k) == j);
-        let mask: Vec<u8> = bytes
+        let mut mask: Vec<u8> = bytes
             .iter()
             .map(|(v, k)| if *v == sources[0] { *k } else { k + 16 })
             .collect();
+        plant(&mut mask);
+        let identity = identity && mask.iter().enumerate().all(|(j, &k)| usize::from(k) == j);
         let mut pos = FuncCursor::new(func).at_inst(inst);
         let as_bytes = |pos: &mut FuncCursor, v: Value| {
             if pos.func.dfg.value_type(v) == I8X16 {
@@ -377,4 +385,39 @@ pub fn merge_equal_markers(func: &mut Function) -> usize {
         }
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::{Bits, Concrete, Domain};
+
+    /// `rev(rev(x))` as the SHA-1 sequences leave it between rounds, composed with `plant`;
+    /// how many compositions were applied, and what the function returns for one input.
+    fn double_reversal(plant: &dyn Fn(&mut Vec<u8>)) -> (usize, u128) {
+        let seq = Sequence {
+            params: 1,
+            steps: vec![
+                "lanes(p0, p0; 3,2,1,0)".parse().unwrap(),
+                "lanes(t0, t0; 3,2,1,0)".parse().unwrap(),
+            ],
+            result: Slot::Step(1),
+        };
+        let mut func = super::super::sequence_function(&seq).unwrap();
+        let applied = compose_shuffles_planted(&mut func, plant);
+        let x = 0x0f0e0d0c_0b0a0908_07060504_03020100u128;
+        let mut d = Concrete;
+        let arg = d.constant(Bits::from_u128(128, x));
+        let out = models::clif::run_function(&mut d, &func, &[arg]).unwrap();
+        (applied, d.as_const(&out[0]).unwrap().to_u128())
+    }
+
+    #[test]
+    fn reversals_cancel_and_a_wrong_composition_is_refused() {
+        let x = 0x0f0e0d0c_0b0a0908_07060504_03020100u128;
+        // Composed: the second reversal reads x directly and gives it back.
+        assert_eq!(double_reversal(&|_| {}), (1, x));
+        // A composition with two bytes swapped is not applied: the code stays right.
+        assert_eq!(double_reversal(&|m| m.swap(0, 1)), (0, x));
+    }
 }
