@@ -82,7 +82,7 @@ const OPERANDS: [(&str, &str); 7] = [
 
 const LOC: u32 = 0xff00_0000;
 
-fn rewrite(inst: X86Inst, code: &mut Vec<u8>) -> Verdict {
+fn rewrite(inst: X86Inst, code: &mut [u8]) -> Verdict {
     let mut sites = X86Sites::default();
     sites.by_loc.insert(LOC, inst);
     let range = CodeRange {
