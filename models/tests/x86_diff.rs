@@ -10,6 +10,7 @@
 use std::arch::x86_64::*;
 
 use models::rng::Rng;
+use models::x86::code::{step, Op, Source, Sse, XmmFile};
 use models::x86::{execute, X86Inst};
 use models::{Bits, Concrete};
 
@@ -124,6 +125,156 @@ fn every_x86_instruction_matches_this_cpu_on_a_million_inputs() {
                     chunk
                         .iter()
                         .filter_map(|&(seed, inst)| first_difference(inst, seed))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The glue instructions lowering (E)'s compiled code contains (`models::x86::code`), with the
+/// immediates the differential covers.
+fn glue_ops() -> Vec<Sse> {
+    let mut v: Vec<Sse> = [0x1b, 0xee, 0x4e, 0x00, 0xe4].map(Sse::Pshufd).to_vec();
+    v.extend([0x11, 0xbb, 0x44, 0xee, 0x1b].map(Sse::Shufps));
+    v.extend([4, 8, 12, 1, 15].map(Sse::Palignr));
+    v.extend([0xc0, 0x3f, 0x0f, 0x55].map(Sse::Pblendw));
+    v.extend([0x8, 0x7, 0x5].map(Sse::Blendps));
+    v.extend([
+        Sse::Pshufb,
+        Sse::Paddd,
+        Sse::Psubd,
+        Sse::Xor,
+        Sse::And,
+        Sse::Or,
+        Sse::Mov,
+    ]);
+    for (high, qwords) in [(false, false), (true, false), (false, true), (true, true)] {
+        v.push(Sse::Unpack { high, qwords });
+    }
+    v
+}
+
+/// The CPU's result of glue instruction `op` on destination `a` and source `b`.
+#[target_feature(enable = "ssse3,sse4.1")]
+unsafe fn glue_on_cpu(op: Sse, a: u128, b: u128) -> u128 {
+    let (x, y) = (to_m(a), to_m(b));
+    let fx = _mm_castsi128_ps(x);
+    let fy = _mm_castsi128_ps(y);
+    from_m(match op {
+        Sse::Pshufd(0x1b) => _mm_shuffle_epi32(y, 0x1b),
+        Sse::Pshufd(0xee) => _mm_shuffle_epi32(y, 0xee),
+        Sse::Pshufd(0x4e) => _mm_shuffle_epi32(y, 0x4e),
+        Sse::Pshufd(0x00) => _mm_shuffle_epi32(y, 0x00),
+        Sse::Pshufd(0xe4) => _mm_shuffle_epi32(y, 0xe4),
+        Sse::Shufps(0x11) => _mm_castps_si128(_mm_shuffle_ps(fx, fy, 0x11)),
+        Sse::Shufps(0xbb) => _mm_castps_si128(_mm_shuffle_ps(fx, fy, 0xbb)),
+        Sse::Shufps(0x44) => _mm_castps_si128(_mm_shuffle_ps(fx, fy, 0x44)),
+        Sse::Shufps(0xee) => _mm_castps_si128(_mm_shuffle_ps(fx, fy, 0xee)),
+        Sse::Shufps(0x1b) => _mm_castps_si128(_mm_shuffle_ps(fx, fy, 0x1b)),
+        Sse::Palignr(4) => _mm_alignr_epi8(x, y, 4),
+        Sse::Palignr(8) => _mm_alignr_epi8(x, y, 8),
+        Sse::Palignr(12) => _mm_alignr_epi8(x, y, 12),
+        Sse::Palignr(1) => _mm_alignr_epi8(x, y, 1),
+        Sse::Palignr(15) => _mm_alignr_epi8(x, y, 15),
+        Sse::Pblendw(0xc0) => _mm_blend_epi16(x, y, 0xc0),
+        Sse::Pblendw(0x3f) => _mm_blend_epi16(x, y, 0x3f),
+        Sse::Pblendw(0x0f) => _mm_blend_epi16(x, y, 0x0f),
+        Sse::Pblendw(0x55) => _mm_blend_epi16(x, y, 0x55),
+        Sse::Blendps(0x8) => _mm_castps_si128(_mm_blend_ps(fx, fy, 0x8)),
+        Sse::Blendps(0x7) => _mm_castps_si128(_mm_blend_ps(fx, fy, 0x7)),
+        Sse::Blendps(0x5) => _mm_castps_si128(_mm_blend_ps(fx, fy, 0x5)),
+        Sse::Pshufb => _mm_shuffle_epi8(x, y),
+        Sse::Paddd => _mm_add_epi32(x, y),
+        Sse::Psubd => _mm_sub_epi32(x, y),
+        Sse::Xor => _mm_xor_si128(x, y),
+        Sse::And => _mm_and_si128(x, y),
+        Sse::Or => _mm_or_si128(x, y),
+        Sse::Mov => y,
+        Sse::Unpack {
+            high: false,
+            qwords: false,
+        } => _mm_unpacklo_epi32(x, y),
+        Sse::Unpack {
+            high: true,
+            qwords: false,
+        } => _mm_unpackhi_epi32(x, y),
+        Sse::Unpack {
+            high: false,
+            qwords: true,
+        } => _mm_unpacklo_epi64(x, y),
+        Sse::Unpack {
+            high: true,
+            qwords: true,
+        } => _mm_unpackhi_epi64(x, y),
+        other => panic!("no CPU case for {other:?}: add it next to glue_ops()"),
+    })
+}
+
+fn first_glue_difference(op: Sse, seed: u64) -> Option<String> {
+    let mut rng = Rng(seed);
+    for case in 0..CASES {
+        let pick = |rng: &mut Rng| {
+            if case % 3 == 0 {
+                rng.edge_u128(128)
+            } else {
+                rng.u128()
+            }
+        };
+        let (a, b) = (pick(&mut rng), pick(&mut rng));
+        // SAFETY: the caller checked the CPU has SSSE3 and SSE4.1.
+        let cpu = unsafe { glue_on_cpu(op, a, b) };
+        let mut d = Concrete;
+        let mut regs = XmmFile {
+            xmm: (0..16u128)
+                .map(|r| Bits::from_u128(128, if r == 1 { a } else { b }))
+                .collect(),
+        };
+        step(
+            &mut d,
+            &[],
+            &mut regs,
+            Op::Sse {
+                op,
+                dst: 1,
+                src: Source::Xmm(2),
+            },
+        );
+        let model = regs.xmm[1].to_u128();
+        if model != cpu {
+            return Some(format!(
+                "{op:?}: case {case}: dst {a:032x} src {b:032x}: cpu {cpu:032x}, model {model:032x}"
+            ));
+        }
+    }
+    None
+}
+
+#[test]
+fn every_glue_instruction_matches_this_cpu_on_a_million_inputs() {
+    if std::env::var_os("HWWASM_SKIP_X86_DIFF").is_some() {
+        eprintln!("x86 glue differential test SKIPPED (HWWASM_SKIP_X86_DIFF is set)");
+        return;
+    }
+    assert!(
+        is_x86_feature_detected!("ssse3") && is_x86_feature_detected!("sse4.1"),
+        "this CPU lacks SSSE3 or SSE4.1 (set HWWASM_SKIP_X86_DIFF=1 to skip this test explicitly)"
+    );
+    let ops: Vec<(u64, Sse)> = glue_ops()
+        .into_iter()
+        .enumerate()
+        .map(|(i, op)| (0x6c_0000 + i as u64, op))
+        .collect();
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let halves: Vec<_> = ops
+            .chunks(ops.len().div_ceil(2))
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|&(seed, op)| first_glue_difference(op, seed))
                         .collect::<Vec<_>>()
                 })
             })

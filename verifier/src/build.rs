@@ -181,12 +181,24 @@ impl Ctx<'_> {
         table.call_site_function(id, intr.engine.params.len())
     }
 
-    /// The CLIF the engine's x86 lowering (E) emits for a call of `intr` on its params (with
-    /// planted `x86` bugs).
-    fn x86_function(
-        &self,
-        intr: &Intrinsic,
-    ) -> Result<lowering::reexport::cranelift_codegen::ir::Function> {
+    /// The x86-64 machine code lowering (E) compiles a call of `intr` to (with planted `x86`
+    /// bugs), decoded: the code (constant pool included) and its instructions up to `ret`.
+    pub fn x86_code(&self, intr: &Intrinsic) -> Result<(Vec<u8>, X86Ops)> {
+        let table = self.x86_table(intr);
+        let id = table
+            .resolve(&self.spec.import_module, &intr.engine.name)
+            .ok_or_else(|| anyhow!("the lowering table does not resolve {}", intr.engine.name))?;
+        let code = lowering::x86::compile_call_site(&table, id, intr.engine.params.len())
+            .with_context(|| {
+                format!("compiling a call of {} with lowering (E)", intr.engine.name)
+            })?;
+        let ops = models::x86::code::decode_function(&code)
+            .with_context(|| format!("the x86 code of {}", intr.engine.name))?;
+        Ok((code, ops))
+    }
+
+    /// The lowering table in mode (E), with planted `x86` bugs.
+    fn x86_table(&self, intr: &Intrinsic) -> lowering::LoweringTable {
         let replaced: Vec<(usize, lowering::x86::Step)> = self
             .table_mutations(intr)
             .into_iter()
@@ -195,15 +207,8 @@ impl Ctx<'_> {
                 _ => None,
             })
             .collect();
-        let table = lowering::LoweringTable::new(
-            std::slice::from_ref(self.spec),
-            lowering::Mode::X86Native,
-        )
-        .with_x86_steps(intr.instruction, replaced);
-        let id = table
-            .resolve(&self.spec.import_module, &intr.engine.name)
-            .ok_or_else(|| anyhow!("the lowering table does not resolve {}", intr.engine.name))?;
-        table.call_site_function(id, intr.engine.params.len())
+        lowering::LoweringTable::new(std::slice::from_ref(self.spec), lowering::Mode::X86Native)
+            .with_x86_steps(intr.instruction, replaced)
     }
 
     /// The instruction table's register operands of `intr`'s instruction (with planted bugs).
@@ -295,7 +300,21 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
             v
         }
         Kind::Refines {
-            left: Layer::Wasm | Layer::Clif | Layer::X86,
+            left: Layer::X86,
+            right: Layer::Engine,
+        } => {
+            let mut v = engine_params();
+            let (_, ops) = ctx.x86_code(intr)?;
+            let params = intr.engine.params.len() as u8;
+            for r in models::x86::code::read_before_written(&ops) {
+                if r >= params {
+                    v.push(input(format!("old.xmm{r}"), 128));
+                }
+            }
+            v
+        }
+        Kind::Refines {
+            left: Layer::Wasm | Layer::Clif,
             right: Layer::Engine,
         }
         | Kind::Forwarding { .. }
@@ -329,6 +348,7 @@ pub fn inputs(ctx: &Ctx, ob: &Obligation, arm_extra: &[(String, u32)]) -> Result
 }
 
 type Steps<V> = Vec<Labelled<V>>;
+type X86Ops = Vec<(usize, models::x86::code::Op)>;
 
 /// Run CLIF of lowering (E) on the CLIF model, its x86 markers on the SDM model; the labelled
 /// operands and result of each x86 instruction, and the function's result.
@@ -702,12 +722,48 @@ pub fn build<D: Domain>(
             left: Layer::X86,
             right: Layer::Engine,
         } => {
+            use models::x86::code::Op;
             let params = engine_param_values::<D>(intr, env)?;
-            let func = ctx.x86_function(intr)?;
-            let (mut left, out) = run_x86_clif(d, &func, &params)?;
+            let (code, ops) = ctx.x86_code(intr)?;
+            // SysV: the v128 params arrive in XMM0.., the result leaves in XMM0; any other
+            // register the code reads before writing it holds a free prior value.
+            let mut xmm = Vec::new();
+            for r in 0..16u8 {
+                xmm.push(match params.get(usize::from(r)) {
+                    Some(p) => p.clone(),
+                    None => match env.get(&format!("old.xmm{r}")) {
+                        Some(v) => v.clone(),
+                        None => d.constant(Bits::zero(128)),
+                    },
+                });
+            }
+            let mut regs = models::x86::code::XmmFile { xmm };
+            let muts = ctx.mutations(Layer::X86, &intr.name);
+            let mut left = Vec::new();
+            for (at, op) in &ops {
+                let op = *op;
+                let (Op::Sse { dst, .. } | Op::Crypto { dst, .. }) = op else {
+                    continue;
+                };
+                let value = run_mutated(
+                    d,
+                    &muts,
+                    &[],
+                    |md, _| {
+                        models::x86::code::step(md, &code, &mut regs, op);
+                        Ok(regs.xmm[usize::from(dst)].clone())
+                    },
+                    |v| v,
+                )?;
+                regs.xmm[usize::from(dst)] = value.clone();
+                left.push(label(format!("+{at:<3} {op}"), value));
+            }
             left.push(label(
-                format!("(E) result ({} CLIF instructions)", func.dfg.num_insts()),
-                out,
+                format!(
+                    "xmm0 at `ret` (the x86-64 code of lowering (E), {} instructions)",
+                    ops.len()
+                ),
+                regs.xmm[0].clone(),
             ));
             let e = engine_layer(d, ctx, intr, &params)?;
             Ok(Sides {

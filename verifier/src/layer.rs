@@ -18,7 +18,7 @@ pub enum Layer {
     Clif,
     /// The engine's native lowering (D): the instruction word its post-pass writes.
     Native,
-    /// The engine's x86-64 lowering (E): the CLIF it emits, its x86 instructions run on the
+    /// The engine's x86-64 lowering (E): the machine code it compiles, decoded and run on the
     /// SDM model (`models::x86`).
     X86,
     /// The project's AArch64 model: decoder + ARM pseudocode over a register file.
@@ -64,7 +64,7 @@ impl Layer {
                 "the engine's native lowering (D): the word its post-pass writes, decoded"
             }
             Layer::X86 => {
-                "the engine's x86-64 lowering (E): its CLIF, x86 instructions run on the SDM model"
+                "the engine's x86-64 lowering (E): its machine code, run on the SDM model"
             }
             Layer::Aarch64 => "AArch64 model: decoder + ARM pseudocode over the register file",
             Layer::Arm => "ARM's Sail semantics (isla traces in shared/isa)",

@@ -98,13 +98,10 @@ impl Obligation {
                 i.engine.name, i.instruction, i.engine.name
             ),
             (Kind::Refines { left: Layer::X86, right: Layer::Engine }, Some(i)) => format!(
-                "the engine's x86-64 lowering (E) of {} (the CLIF it emits, its {} run on Intel's SDM semantics) equals the engine intrinsic",
-                i.engine.name,
-                lowering::x86::sequence(i.instruction)
-                    .ok()
-                    .flatten()
-                    .map(|s| s.instructions().iter().map(|x| x.mnemonic()).collect::<Vec<_>>().join(", "))
-                    .unwrap_or_default()
+                "the x86-64 code the engine compiles for a call of {} in lowering (E) (its sequence, the cross-intrinsic rewrites, \
+                 Cranelift's instruction selection and register allocation, the post-pass's re-encoding), decoded and run from entry \
+                 to `ret` on the x86 model (Intel's SDM semantics, checked against this CPU), returns {} in XMM0",
+                i.engine.name, i.engine.name
             ),
             (Kind::Forwarding { param }, Some(i)) => {
                 let name = &i.arguments[i.engine.params[*param].from].name;

@@ -325,3 +325,52 @@ pub fn rewrite_function(
         Verdict::Unchanged
     })
 }
+
+/// The x86-64 ISA lowering (E) compiles for: baseline x86-64 plus [`super::ISA_FLAGS`]
+/// (the features (E) requires, no VEX/EVEX), with Cranelift's mid-end at `opt_level`.
+fn x86_isa(opt_level: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa> {
+    use cranelift_codegen::settings::{self, Configurable};
+    let mut shared = settings::builder();
+    shared.set("opt_level", opt_level)?;
+    shared.set("enable_nan_canonicalization", "false")?;
+    let mut isa = cranelift_codegen::isa::lookup_by_name("x86_64-unknown-linux-gnu")
+        .map_err(|e| anyhow!("x86-64 backend: {e}"))?;
+    for (name, value) in super::ISA_FLAGS {
+        isa.set(name, value)?;
+    }
+    Ok(isa.finish(settings::Flags::new(shared))?)
+}
+
+/// The machine code lowering (E) gives a call of intrinsic `id` whose arguments are the
+/// function's params (`LoweringTable::call_site_function`), compiled the way the engine
+/// compiles a function: Cranelift's mid-end, the table's pre-lowering pass (rewrites,
+/// placeholders), instruction selection and register allocation without the mid-end, then
+/// the table's post-pass. SysV: params in XMM0.., result in XMM0; the constant pool follows
+/// the code. An error if the post-pass rejects the code.
+pub fn compile_call_site(table: &crate::LoweringTable, id: usize, arity: usize) -> Result<Vec<u8>> {
+    use cranelift_codegen::control::ControlPlane;
+    let func = table.call_site_function(id, arity)?;
+    let mut ctx = cranelift_codegen::Context::for_function(func);
+    ctx.optimize(&*x86_isa("speed")?, &mut ControlPlane::default())
+        .map_err(|e| anyhow!("Cranelift's mid-end: {e:?}"))?;
+    table.before_lowering(&mut ctx.func)?;
+    ctx.compile(&*x86_isa("none")?, &mut ControlPlane::default())
+        .map_err(|e| anyhow!("Cranelift: {:?}", e.inner))?;
+    let compiled = ctx.compiled_code().expect("compiled");
+    let mut code = compiled.code_buffer().to_vec();
+    let ranges: Vec<crate::CodeRange> = compiled
+        .buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|s| !s.loc.is_default())
+        .map(|s| crate::CodeRange {
+            start: s.start,
+            end: s.end,
+            wasm_offset: s.loc.bits(),
+        })
+        .collect();
+    match table.rewrite(&ctx, &ranges, &mut code)? {
+        crate::Verdict::Reject(why) => bail!("the post-pass rejected the code: {why}"),
+        _ => Ok(code),
+    }
+}

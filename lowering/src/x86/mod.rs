@@ -4,9 +4,11 @@
 //!
 //! The engine emits a sequence as CLIF ([`emit_sequence`]): glue steps are ordinary CLIF
 //! (`shuffle`, `iadd`, `isub`, `bxor`, `vconst`), each x86 instruction is a marker `call` that
-//! the post-pass turns into the instruction. The verifier's `x86 ~ engine` runs this very CLIF
-//! on the CLIF model with each marker evaluated by `models::x86` (Intel's SDM pseudocode,
-//! checked against this CPU), and proves it equal to the engine intrinsic for all inputs.
+//! the post-pass turns into the instruction. The verifier's `x86 ~ engine` compiles this very
+//! CLIF the way the engine does ([`compile_call_site`]) and runs the machine code on
+//! `models::x86` (Intel's SDM pseudocode, checked against this CPU), proving it equal to the
+//! engine intrinsic for all inputs; rewrite rules are proved on the CLIF with each marker
+//! evaluated by `models::x86`.
 //!
 //! Lane conventions differ between the ISAs: SHA1RNDS4 keeps A in bits 127:96 where ARM keeps
 //! it in lane 0, SHA1RNDS4 adds its own round constant where ARM's code has added it to the
@@ -36,7 +38,8 @@ mod encode;
 mod rewrite;
 
 pub use encode::{
-    encoding, materialize_x86_placeholders, rewrite_function, Placeholder, SseOpcode, X86Sites,
+    compile_call_site, encoding, materialize_x86_placeholders, rewrite_function, Placeholder,
+    SseOpcode, X86Sites,
 };
 pub use rewrite::{
     apply_rewrite_rules, compose_shuffles, merge_equal_markers, remove_unused_markers,
@@ -771,9 +774,25 @@ pub fn missing_host_features() -> Vec<&'static str> {
     }
 }
 
-/// Cranelift ISA settings (E) relies on: legacy SSE encodings (no VEX), so each placeholder
-/// is the two-operand instruction the re-encoding expects.
-pub const ISA_FLAGS: [(&str, &str); 1] = [("has_avx", "false")];
+/// Cranelift ISA settings (E) relies on: the SSE levels its placeholders need (the engine
+/// chooses (E) only on a CPU that has them) and legacy SSE encodings only, no VEX or EVEX, so
+/// each placeholder is the two-operand instruction the re-encoding expects and the glue is
+/// the instruction subset `models::x86::code` runs.
+pub const ISA_FLAGS: [(&str, &str); 13] = [
+    ("has_sse3", "true"),
+    ("has_ssse3", "true"),
+    ("has_sse41", "true"),
+    ("has_avx", "false"),
+    ("has_avx2", "false"),
+    ("has_fma", "false"),
+    ("has_avx_vnni", "false"),
+    ("has_avx512f", "false"),
+    ("has_avx512vl", "false"),
+    ("has_avx512dq", "false"),
+    ("has_avx512vbmi", "false"),
+    ("has_avx512bitalg", "false"),
+    ("has_avx512vnni", "false"),
+];
 
 /// The byte mask of a `lanes` step.
 fn lanes_mask(pick: &[u8; 4]) -> [u8; 16] {

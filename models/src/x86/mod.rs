@@ -8,6 +8,7 @@
 
 mod aes;
 mod clmul;
+pub mod code;
 mod sha;
 
 use std::fmt;
