@@ -298,6 +298,18 @@ fn bytes<D: Domain>(d: &mut D, v: &D::V) -> Vec<D::V> {
     (0..16).map(|i| d.lane(v, i, 8)).collect()
 }
 
+/// Lane `i` (of `width` bits) from `s` where `imm` bit `i` is set, else from `t`: PBLENDW
+/// and BLENDPS.
+fn blend<D: Domain>(d: &mut D, t: &D::V, s: &D::V, imm: u8, width: u32) -> D::V {
+    let out: Vec<D::V> = (0..128 / width)
+        .map(|i| {
+            let from = if imm >> i & 1 == 1 { s } else { t };
+            d.lane(from, i, width)
+        })
+        .collect();
+    d.from_lanes(&out)
+}
+
 /// Run `op`; the register it wrote, if any.
 pub fn step<D: Domain>(d: &mut D, code: &[u8], regs: &mut XmmFile<D::V>, op: Op) -> Option<u8> {
     let (dst, value) = match op {
@@ -345,35 +357,8 @@ pub fn step<D: Domain>(d: &mut D, code: &[u8], regs: &mut XmmFile<D::V>, op: Op)
                         .collect();
                     d.from_lanes(&out)
                 }
-                Sse::Pblendw(imm) => {
-                    let (a, b) = (
-                        (0..8).map(|i| d.lane(&t, i, 16)).collect::<Vec<_>>(),
-                        (0..8).map(|i| d.lane(&s, i, 16)).collect::<Vec<_>>(),
-                    );
-                    let out: Vec<D::V> = (0..8)
-                        .map(|i| {
-                            if imm >> i & 1 == 1 {
-                                b[i].clone()
-                            } else {
-                                a[i].clone()
-                            }
-                        })
-                        .collect();
-                    d.from_lanes(&out)
-                }
-                Sse::Blendps(imm) => {
-                    let (a, b) = (dwords(d, &t), dwords(d, &s));
-                    let out: Vec<D::V> = (0..4)
-                        .map(|i| {
-                            if imm >> i & 1 == 1 {
-                                b[i].clone()
-                            } else {
-                                a[i].clone()
-                            }
-                        })
-                        .collect();
-                    d.from_lanes(&out)
-                }
+                Sse::Pblendw(imm) => blend(d, &t, &s, imm, 16),
+                Sse::Blendps(imm) => blend(d, &t, &s, imm, 32),
                 Sse::Pshufb => {
                     let (a, m) = (bytes(d, &t), bytes(d, &s));
                     let zero = d.lit(8, 0);
