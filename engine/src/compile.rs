@@ -67,8 +67,18 @@ pub fn host_isa_with(overrides: &[(&str, &str)]) -> Result<OwnedTargetIsa> {
 
 /// ISA for a target triple such as `aarch64-unknown-linux-gnu` (object emission).
 pub fn isa_for_triple(triple: &str) -> Result<OwnedTargetIsa> {
-    let builder = cranelift_codegen::isa::lookup_by_name(triple)
+    isa_for_triple_with(triple, &[])
+}
+
+/// [`isa_for_triple`] with ISA settings set (see [`IntrinsicLowering::isa_flags`]).
+pub fn isa_for_triple_with(triple: &str, settings: &[(&str, &str)]) -> Result<OwnedTargetIsa> {
+    let mut builder = cranelift_codegen::isa::lookup_by_name(triple)
         .map_err(|e| anyhow!("target {triple}: {e}"))?;
+    for (name, value) in settings {
+        builder
+            .set(name, value)
+            .with_context(|| format!("{triple} ISA setting {name}={value}"))?;
+    }
     Ok(builder.finish(shared_flags(true)?)?)
 }
 

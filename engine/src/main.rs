@@ -85,6 +85,28 @@ struct LoweringArgs {
     /// lane 0 only (for measurements).
     #[arg(long)]
     no_lane0_forwarding: bool,
+    /// Translation-validate the native lowerings' function-level rewrites while compiling
+    /// (what `verifier validate` reports): a function whose rewrites are not proved equal to
+    /// the function before them is compiled without them, with a warning.
+    #[arg(long)]
+    validate_rewrites: bool,
+}
+
+/// Warn about every function whose rewrites validation did not show (and say how many were
+/// shown, so the option visibly did something).
+fn report_validations(table: &LoweringTable) {
+    let all = table.take_validations();
+    for v in all.iter().filter(|v| !v.applied) {
+        eprintln!(
+            "warning: function {}: rewrites not applied ({}): {}",
+            v.function, v.rewrites, v.verdict
+        );
+    }
+    let shown = all.iter().filter(|v| v.applied).count();
+    eprintln!(
+        "validated rewrites: {shown} of {} functions kept them",
+        all.len()
+    );
 }
 
 /// Build the lowering tables for `args` and call `f` with the resulting options.
@@ -96,7 +118,9 @@ fn with_options<R>(
     let aarch64_target = target == CodeTarget::Aarch64;
     let forward = !args.no_lane0_forwarding;
     let table = |mode| -> Result<LoweringTable> {
-        Ok(LoweringTable::all(mode)?.with_forward_lane0(forward))
+        Ok(LoweringTable::all(mode)?
+            .with_forward_lane0(forward)
+            .with_rewrite_validation(args.validate_rewrites))
     };
     let lowering = match args.lowering {
         Lowering::Auto => target.auto(),
@@ -114,11 +138,15 @@ fn with_options<R>(
             }
             let (native, portable) = (table(Mode::Aarch64Native)?, table(Mode::Portable)?);
             let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
-            f(&CompileOptions {
+            let r = f(&CompileOptions {
                 lowering: &n,
                 post_pass: Some(&n),
                 fallback: Some(&p),
-            })
+            });
+            if args.validate_rewrites {
+                report_validations(&native);
+            }
+            r
         }
         Lowering::X86Native => {
             if target != CodeTarget::HostJit || !cfg!(target_arch = "x86_64") {
@@ -135,11 +163,15 @@ fn with_options<R>(
             }
             let (native, portable) = (table(Mode::X86Native)?, table(Mode::Portable)?);
             let (n, p) = (LoweringHooks(&native), LoweringHooks(&portable));
-            f(&CompileOptions {
+            let r = f(&CompileOptions {
                 lowering: &n,
                 post_pass: Some(&n),
                 fallback: Some(&p),
-            })
+            });
+            if args.validate_rewrites {
+                report_validations(&native);
+            }
+            r
         }
         Lowering::Auto => unreachable!("resolved above"),
     }

@@ -9,7 +9,7 @@
 //!   `wasm_data_blob` (segment bytes), `wasm_globals_init` (16 bytes per global),
 //!   read by `wasm_rt_new` to build a VmCtx and memory.
 
-use crate::compile::{compile_module, isa_for_triple};
+use crate::compile::{compile_module, isa_for_triple_with};
 use crate::lowering::CompileOptions;
 use crate::module::{FuncSig, ModuleInfo, WasmTy};
 use crate::translate::{import_func_ref, wasm_signature};
@@ -73,7 +73,12 @@ pub fn compile_object(
     opts: &CompileOptions,
 ) -> Result<ObjectArtifact> {
     let info = ModuleInfo::parse(wasm)?;
-    let isa = isa_for_triple(target.triple())?;
+    // The lowering's settings apply where its code runs: an x86-64 lowering's only on x86-64.
+    let settings = match target {
+        ObjTarget::X86_64 => opts.lowering.isa_flags(),
+        ObjTarget::Aarch64 => &[],
+    };
+    let isa = isa_for_triple_with(target.triple(), settings)?;
     let builder = ObjectBuilder::new(isa, "wasm_module", default_libcall_names())?;
     let mut module = ObjectModule::new(builder);
 

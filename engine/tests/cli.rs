@@ -150,6 +150,35 @@ fn compile_json_counts_portable_fallbacks() {
     assert!(obj.exists());
 }
 
+/// `--validate-rewrites` proves each function's pre-lowering rewrites and says how many kept
+/// them (the SHA-1 kernel's `sha1_blocks` carries `e` in a vector: (D) rewrites it).
+#[test]
+fn validate_rewrites_reports_every_function() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let kernel = repo.join("c/prebuilt/sha1_kernel_imports.wasm");
+    let dir = std::env::temp_dir().join(format!("engine-cli-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let obj = dir.join("sha1.o");
+    let out = engine(&[
+        "compile",
+        kernel.to_str().unwrap(),
+        "--emit-obj",
+        obj.to_str().unwrap(),
+        "--target",
+        "aarch64",
+        "--lowering",
+        "aarch64-native",
+        "--validate-rewrites",
+    ]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("validated rewrites: 16 of 16 functions kept them"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
 #[test]
 fn x86_native_lowering_is_chosen_by_the_cpu_never_assumed() {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

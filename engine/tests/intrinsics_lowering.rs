@@ -92,7 +92,13 @@ fn intrinsic_calls(wasm: &[u8]) -> usize {
 /// Compile `wasm` for aarch64 with `mode` (native: portable fallback), returning the object
 /// artifact.
 fn compile_aarch64(wasm: &[u8], mode: Mode, forward: bool) -> engine::ObjectArtifact {
-    let table = |m| LoweringTable::all(m).unwrap().with_forward_lane0(forward);
+    // Translation validation on: the test then also shows every kernel's rewrites proved.
+    let table = |m| {
+        LoweringTable::all(m)
+            .unwrap()
+            .with_forward_lane0(forward)
+            .with_rewrite_validation(true)
+    };
     let (primary, portable) = (table(mode), table(Mode::Portable));
     let (p, fb) = (LoweringHooks(&primary), LoweringHooks(&portable));
     let opts = match mode {
@@ -104,7 +110,20 @@ fn compile_aarch64(wasm: &[u8], mode: Mode, forward: bool) -> engine::ObjectArti
         },
         Mode::X86Native => panic!("lowering (E) is for the x86-64 JIT, not aarch64 objects"),
     };
-    compile_object(wasm, ObjTarget::Aarch64, &opts).unwrap()
+    let art = compile_object(wasm, ObjTarget::Aarch64, &opts).unwrap();
+    assert_rewrites_validated(&primary);
+    art
+}
+
+/// Every function's rewrites (if validation was on) were proved and applied.
+fn assert_rewrites_validated(table: &LoweringTable) {
+    for v in table.take_validations() {
+        assert!(
+            v.applied,
+            "function {}: rewrites not validated: {}",
+            v.function, v.verdict
+        );
+    }
 }
 
 /// Link the object with `driver` and the runtime, run under qemu (stdin from `input`),
@@ -646,7 +665,9 @@ fn x86_native_options_or_skip(test: &str) -> Option<(LoweringTable, LoweringTabl
         missing.join(", ")
     );
     Some((
-        LoweringTable::all(Mode::X86Native).unwrap(),
+        LoweringTable::all(Mode::X86Native)
+            .unwrap()
+            .with_rewrite_validation(true),
         LoweringTable::all(Mode::Portable).unwrap(),
     ))
 }
@@ -661,12 +682,14 @@ fn every_kernel_passes_its_kat_on_the_jit_with_the_x86_lowering() {
     for program in programs() {
         let mut inst =
             Instance::with_options(&kernel_wasm(&program), &opts, Config::default()).unwrap();
-        // Every function compiled with (E): none fell back to (A).
+        // Every function compiled with (E): none fell back to (A), and every function's
+        // rewrites were proved equal to the function before them.
         assert_eq!(
             inst.fallbacks,
             vec![],
             "{program}: functions fell back to (A)"
         );
+        assert_rewrites_validated(&native);
         assert_eq!(
             i32_result(inst.call("kat", &[]).unwrap()),
             0,

@@ -21,6 +21,7 @@ pub mod domain;
 pub mod native;
 pub mod portable;
 pub mod table;
+pub mod translation;
 pub mod validate;
 pub mod x86;
 
@@ -30,7 +31,7 @@ pub use native::{
     NativeEntry, PlaceholderField, RegisterEffects, Shape, Verdict,
 };
 pub use portable::emit_portable;
-pub use table::{lane0_source, LoweringTable, Mode, IS_AVAILABLE};
+pub use table::{lane0_source, FunctionValidation, LoweringTable, Mode, IS_AVAILABLE};
 
 /// Re-exports for [`engine_hooks!`].
 #[doc(hidden)]

@@ -622,6 +622,67 @@ fn placeholder_mnemonic(func: &Function, sites: &Sites, inst: Inst) -> Option<Mn
     (Shape::of(m) == Some(shape)).then_some(m)
 }
 
+/// The values bound to the registers a placeholder reads (`None`: a field it does not read).
+#[derive(Copy, Clone, Debug, Default)]
+pub struct PlaceholderOperands {
+    pub rd: Option<Value>,
+    pub rn: Option<Value>,
+    pub rm: Option<Value>,
+}
+
+impl PlaceholderOperands {
+    pub fn get(&self, field: Field) -> Option<Value> {
+        match field {
+            Field::Rd => self.rd,
+            Field::Rn => self.rn,
+            Field::Rm => self.rm,
+        }
+    }
+}
+
+/// The instruction the placeholder float op `inst` stands for and the `i32x4` values of its
+/// registers (the operands of the marked bitcasts around it).
+pub fn placeholder_operands(
+    func: &Function,
+    sites: &Sites,
+    inst: Inst,
+) -> Option<(Mnemonic, PlaceholderOperands)> {
+    let m = placeholder_mnemonic(func, sites, inst)?;
+    let unmark = |v: Value| match func.dfg.insts[def_inst(func, v)?] {
+        InstructionData::LoadNoOffset {
+            opcode: Opcode::Bitcast,
+            arg,
+            ..
+        } if is_marked(func, v) => Some(arg),
+        _ => None,
+    };
+    let args = func.dfg.inst_args(inst);
+    let rn = Some(unmark(args[0])?);
+    let ops = match Shape::of(m)? {
+        Shape::Unary => PlaceholderOperands {
+            rd: None,
+            rn,
+            rm: None,
+        },
+        Shape::Binary => PlaceholderOperands {
+            rd: None,
+            rn,
+            rm: Some(unmark(args[1])?),
+        },
+        Shape::Tied2 => PlaceholderOperands {
+            rd: Some(unmark(args[2])?),
+            rn,
+            rm: None,
+        },
+        Shape::Tied3 => PlaceholderOperands {
+            rd: Some(unmark(args[2])?),
+            rn,
+            rm: Some(unmark(args[1])?),
+        },
+    };
+    Some((m, ops))
+}
+
 /// Step 3, the post-pass over one compiled function. `sites` are the call sites step 2 found
 /// in this function.
 ///
@@ -909,7 +970,12 @@ fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, arg: usize, v: V
 /// Rewrite one [`Lane0Scalar`]: the parameter becomes an `i32x4` whose lane 0 is the old
 /// value (other lanes are don't-care), the splats disappear, each `iadd(extractlane(v, 0), p)`
 /// becomes a vector `iadd(v, p)`, and scalar uses elsewhere read lane 0 where they are.
-fn carry_in_vector(func: &mut Function, uses: &HashMap<Value, Vec<Use>>, c: &Lane0Scalar) {
+fn carry_in_vector(
+    func: &mut Function,
+    uses: &HashMap<Value, Vec<Use>>,
+    c: &Lane0Scalar,
+    read_lane: u8,
+) {
     let index = func
         .dfg
         .block_params(c.block)
@@ -944,7 +1010,7 @@ fn carry_in_vector(func: &mut Function, uses: &HashMap<Value, Vec<Use>>, c: &Lan
             } else {
                 let mut pos = FuncCursor::new(func).at_inst(at);
                 pos.set_srcloc(loc);
-                pos.ins().extractlane(sum, 0)
+                pos.ins().extractlane(sum, read_lane)
             };
             match *u {
                 Use::Arg(inst, i) => func.dfg.inst_args_mut(inst)[i] = replacement,
@@ -1010,13 +1076,25 @@ pub fn carry_lane0_scalars_in_vectors(
     sites: &Sites,
     lane0_rn: &[Mnemonic],
 ) -> usize {
+    carry_lane0_scalars_reading_lane(func, sites, lane0_rn, 0)
+}
+
+/// [`carry_lane0_scalars_in_vectors`] with scalar uses reading lane `read_lane` of the
+/// carried vector: 0 is right; any other lane is a planted bug (translation validation's
+/// tests). The engine never passes anything but 0.
+pub fn carry_lane0_scalars_reading_lane(
+    func: &mut Function,
+    sites: &Sites,
+    lane0_rn: &[Mnemonic],
+    read_lane: u8,
+) -> usize {
     let mut rewritten = 0;
     loop {
         let uses = value_uses(func);
         let Some(c) = find_lane0_scalar(func, sites, &uses, lane0_rn) else {
             return rewritten;
         };
-        carry_in_vector(func, &uses, &c);
+        carry_in_vector(func, &uses, &c, read_lane);
         rewritten += 1;
     }
 }

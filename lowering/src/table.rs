@@ -16,8 +16,8 @@ use spec::{Field, Mnemonic, Spec};
 
 use crate::domain::little_endian;
 use crate::native::{
-    carry_lane0_scalars_in_vectors, emit_marker, materialize_placeholders, native_entry,
-    rewrite_function, CodeRange, NativeEntry, Sites, Verdict,
+    emit_marker, materialize_placeholders, native_entry, rewrite_function, CodeRange, NativeEntry,
+    Sites, Verdict,
 };
 use crate::portable::{emit_portable, emit_portable_mutated};
 use crate::x86::{emit_sequence, sequence_with, Sequence, Step};
@@ -77,6 +77,28 @@ pub struct LoweringTable {
     sites: Mutex<Sites>,
     /// Lowering (E): the placeholders of the function being compiled.
     x86_sites: Mutex<crate::x86::X86Sites>,
+    /// Planted bugs in lowering (E)'s rewrite rules: steps of a rule's replacement replaced.
+    x86_rule_mutations: Vec<(String, Vec<(usize, Step)>)>,
+    /// Planted bug in (D)'s lane-0 carrying: scalar uses read this lane (0 is right).
+    carry_read_lane: u8,
+    /// Validate the function-level rewrites of [`Self::before_lowering`] (translation
+    /// validation, [`crate::translation`]) and apply them only where they are shown.
+    validate_rewrites: bool,
+    /// What validation found, per function, in compilation order.
+    validations: Mutex<Vec<FunctionValidation>>,
+}
+
+/// Translation validation of one function's rewrites.
+#[derive(Clone, Debug)]
+pub struct FunctionValidation {
+    /// The function's CLIF name (`u0:<wasm function index>` for the engine's functions).
+    pub function: String,
+    /// Which rewrites were validated.
+    pub rewrites: &'static str,
+    pub verdict: crate::translation::Verdict,
+    /// Whether the rewritten function is the one compiled (the rewrites were shown, or
+    /// validation was off).
+    pub applied: bool,
 }
 
 impl LoweringTable {
@@ -119,7 +141,78 @@ impl LoweringTable {
             x86_mutations: Vec::new(),
             sites: Mutex::new(Sites::default()),
             x86_sites: Mutex::new(Default::default()),
+            x86_rule_mutations: Vec::new(),
+            carry_read_lane: 0,
+            validate_rewrites: false,
+            validations: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Translation-validate the rewrites [`Self::before_lowering`] makes, function by
+    /// function; a function whose rewrites are not shown equal is compiled without them.
+    pub fn with_rewrite_validation(mut self, on: bool) -> Self {
+        self.validate_rewrites = on;
+        self
+    }
+
+    /// The validations made since the last call (one per function compiled in a native mode).
+    pub fn take_validations(&self) -> Vec<FunctionValidation> {
+        std::mem::take(&mut *self.validations.lock().unwrap())
+    }
+
+    /// Plant a bug in lowering (E)'s rewrite rule `rule`: steps of its replacement replaced
+    /// (the verifier's broken corpus and the validation tests). The engine never calls this.
+    pub fn with_x86_rule_steps(mut self, rule: &str, replaced: Vec<(usize, Step)>) -> Self {
+        self.x86_rule_mutations.push((rule.to_string(), replaced));
+        self
+    }
+
+    /// Plant a bug in (D)'s carrying of lane-0 scalars in vectors: scalar uses of a carried
+    /// value read `lane` (translation validation's tests). The engine never calls this.
+    pub fn with_planted_carry_read_lane(mut self, lane: u8) -> Self {
+        self.carry_read_lane = lane;
+        self
+    }
+
+    /// The rewrite rules this table applies, as (pattern, replacement).
+    fn x86_rules(&self) -> Result<Vec<(Sequence, Sequence)>> {
+        crate::x86::REWRITE_RULES
+            .iter()
+            .map(|r| {
+                let replaced = self
+                    .x86_rule_mutations
+                    .iter()
+                    .find(|(name, _)| name == r.name)
+                    .map(|(_, steps)| steps.as_slice())
+                    .unwrap_or_default();
+                r.sequences(replaced)
+            })
+            .collect()
+    }
+
+    /// Keep `func` (rewritten from `before`) if validation is off or shows it equal;
+    /// otherwise put `before` back. Records the verdict.
+    fn validated(
+        &self,
+        before: Option<Function>,
+        func: &mut Function,
+        rewrites: &'static str,
+        opaque: &dyn crate::translation::Opaque,
+    ) {
+        let Some(before) = before else {
+            return;
+        };
+        let verdict = crate::translation::validate(&before, func, opaque);
+        let applied = verdict.holds();
+        if !applied {
+            *func = before;
+        }
+        self.validations.lock().unwrap().push(FunctionValidation {
+            function: func.name.to_string(),
+            rewrites,
+            verdict,
+            applied,
+        });
     }
 
     /// Plant bugs in the portable lowering of `m` (the verifier's broken corpus: the CLIF it
@@ -305,20 +398,37 @@ impl LoweringTable {
     /// carried in vector registers (see [`crate::native::carry_lane0_scalars_in_vectors`]).
     /// Portable code is left as is.
     pub fn before_lowering(&self, func: &mut cranelift_codegen::ir::Function) -> Result<()> {
+        let snapshot = |func: &Function| self.validate_rewrites.then(|| func.clone());
         if self.mode == Mode::Aarch64Native {
             let sites = materialize_placeholders(func)?;
             if self.forward_lane0 {
-                carry_lane0_scalars_in_vectors(func, &sites, &self.lane0_rn());
+                let before = snapshot(func);
+                crate::native::carry_lane0_scalars_reading_lane(
+                    func,
+                    &sites,
+                    &self.lane0_rn(),
+                    self.carry_read_lane,
+                );
+                let placeholders = crate::translation::Placeholders { sites: &sites };
+                self.validated(
+                    before,
+                    func,
+                    "lane-0 scalars carried in vectors",
+                    &placeholders,
+                );
             }
             *self.sites.lock().unwrap() = sites;
         }
         if self.mode == Mode::X86Native {
+            let before = snapshot(func);
             // Merging first lets compositions see one value where two markers were equal.
             crate::x86::merge_equal_markers(func);
             crate::x86::compose_shuffles(func);
-            crate::x86::apply_rewrite_rules(func)?;
+            crate::x86::apply_rules(func, &self.x86_rules()?)?;
             crate::x86::merge_equal_markers(func);
             crate::x86::remove_unused_markers(func);
+            let rewrites = "markers merged, shuffles composed, rewrite rules, dead code removed";
+            self.validated(before, func, rewrites, &crate::translation::X86Markers);
             *self.x86_sites.lock().unwrap() = crate::x86::materialize_x86_placeholders(func)?;
         }
         Ok(())

@@ -136,6 +136,41 @@ pub fn eval_value<D: Domain>(
     interp.get(v)
 }
 
+/// One non-terminator instruction of `func` on argument values `args` (in `inst_args`
+/// order): its results, or an error if the model does not interpret it. Translation
+/// validation walks whole functions with it, deciding itself what loads and calls return.
+pub fn eval_inst<D: Domain>(
+    d: &mut D,
+    func: &Function,
+    inst: Inst,
+    args: &[D::V],
+) -> Result<Vec<D::V>> {
+    let params = func.dfg.inst_args(inst);
+    ensure!(
+        params.len() == args.len(),
+        "{} takes {} arguments, got {}",
+        func.dfg.display_inst(inst),
+        params.len(),
+        args.len()
+    );
+    let vals = params
+        .iter()
+        .map(|&v| func.dfg.resolve_aliases(v))
+        .zip(args.iter().cloned())
+        .collect();
+    let op = func.dfg.insts[inst].opcode();
+    if op.is_terminator() || op.is_branch() || op.is_call() {
+        return Err(unsupported(func, inst));
+    }
+    let mut interp = Interp {
+        d,
+        func,
+        vals,
+        calls: None,
+    };
+    interp.step(inst)
+}
+
 /// The distinct opcodes in `func`, sorted, for reporting what a lowering uses.
 pub fn opcodes_used(func: &Function) -> Vec<String> {
     let mut set = BTreeSet::new();

@@ -14,6 +14,7 @@ pub mod obligation;
 pub mod report;
 pub mod smtlib;
 pub mod solver;
+pub mod validate;
 pub mod variant;
 
 pub use check::{Options, Outcome, Verdict};

@@ -108,6 +108,31 @@ enum Command {
         #[arg(long)]
         isa_dir: Option<PathBuf>,
     },
+    /// Translation-validate the engine's own rewrites on every function of a module.
+    ///
+    /// Compiles FILE.wasm as the engine does with each native lowering and, between
+    /// Cranelift's mid-end and instruction selection, proves each function after the
+    /// engine's rewrites (lane-0 scalars carried in vectors for aarch64-native; merged
+    /// markers, composed shuffles, rewrite rules, dead code removed for x86-native) equal
+    /// to the function before them: same blocks, branches and effects, and every value
+    /// given to an effect, a branch or a return equal over terms. A function whose rewrites
+    /// are not shown equal is compiled without them. Exit 0 if every function is proved or
+    /// unchanged, 1 if one is refuted, 3 if one could not be decided, 4 on an error.
+    ///
+    /// Example: verifier validate c/prebuilt/sha1_kernel_imports.wasm
+    Validate {
+        /// The module (imports engine intrinsics, as clang builds C against wasm_arm_neon.h).
+        file: PathBuf,
+        /// aarch64-native, x86-native, or both.
+        #[arg(long, default_value = "both")]
+        lowering: String,
+        /// Apply a case's planted rewrite bugs (`x86-rewrite-step`, `carry-reads-lane`).
+        #[arg(long)]
+        variant: Option<PathBuf>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a saved counterexample.
     Show { file: PathBuf },
     /// Re-evaluate every layer of a saved counterexample concretely. Exit 1 if
@@ -272,6 +297,12 @@ fn main() -> ExitCode {
             0
         }),
         Command::Replay { file, isa_dir } => cmd_replay(&file, isa_dir),
+        Command::Validate {
+            file,
+            lowering,
+            variant,
+            json,
+        } => cmd_validate(&file, &lowering, variant.as_deref(), json),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -778,4 +809,87 @@ fn cmd_replay(file: &Path, isa_dir: Option<PathBuf>) -> Result<i32> {
         outln!("\nNO LONGER FAILS: the layers agree on these inputs");
         Ok(0)
     }
+}
+
+fn cmd_validate(file: &Path, lowering: &str, variant: Option<&Path>, json: bool) -> Result<i32> {
+    use verifier::validate::{self, NativeLowering, Verdict};
+    let lowerings: Vec<NativeLowering> = match lowering {
+        "both" => NativeLowering::ALL.to_vec(),
+        "aarch64-native" => vec![NativeLowering::Aarch64Native],
+        "x86-native" => vec![NativeLowering::X86Native],
+        other => bail!("--lowering {other}: expected aarch64-native, x86-native or both"),
+    };
+    let wasm =
+        std::fs::read(file).with_context(|| format!("cannot read module {}", file.display()))?;
+    let planted: Vec<verifier::variant::Planted> = match variant {
+        Some(p) => {
+            let v = Variant::load(p)?;
+            let rules: Vec<_> = v
+                .mutations
+                .into_iter()
+                .map(|m| m.planted)
+                .filter(validate::applies)
+                .collect();
+            if rules.is_empty() {
+                bail!(
+                    "{}: no `x86-rewrite-step` or `carry-reads-lane` mutation (the kinds `validate` applies)",
+                    p.display()
+                );
+            }
+            rules
+        }
+        None => Vec::new(),
+    };
+    let mut reports = Vec::new();
+    for l in lowerings {
+        reports.extend(
+            validate::validate_module(&wasm, l, &planted)
+                .with_context(|| format!("validating {}", file.display()))?,
+        );
+    }
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&validate::to_json(&reports))?
+        );
+    } else {
+        outln!("validate {}", file.display());
+        for r in &reports {
+            let what = format!("{} (func {})", r.label, r.index);
+            outln!(
+                "  {:<15} {:<32} {}",
+                r.lowering.to_string(),
+                what,
+                r.verdict
+            );
+            if !r.applied {
+                outln!(
+                    "      not applied: the function is compiled without these rewrites ({})",
+                    r.rewrites
+                );
+            }
+        }
+        let count = |w: &str| {
+            reports
+                .iter()
+                .filter(|r| validate::verdict_word(&r.verdict) == w)
+                .count()
+        };
+        outln!(
+            "{} functions: {} proved, {} unchanged, {} refuted, {} unknown",
+            reports.len(),
+            count("proved"),
+            count("unchanged"),
+            count("refuted"),
+            count("unknown")
+        );
+    }
+    let any = |f: fn(&Verdict) -> bool| reports.iter().any(|r| f(&r.verdict));
+    Ok(if any(|v| matches!(v, Verdict::Refuted(_))) {
+        1
+    } else if any(|v| matches!(v, Verdict::Unsupported(_))) {
+        3
+    } else {
+        0
+    })
 }

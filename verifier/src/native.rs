@@ -375,7 +375,8 @@ pub fn entry_with(intr: &Intrinsic, planted: &[Planted]) -> Result<NativeEntry> 
             Planted::Model(_)
             | Planted::IsaOperand(_)
             | Planted::X86Step(..)
-            | Planted::X86RewriteStep(..) => {}
+            | Planted::X86RewriteStep(..)
+            | Planted::CarryReadsLane(_) => {}
         }
     }
     Ok(e)

@@ -32,6 +32,22 @@ struct RawVariant {
     c_build: Option<String>,
     #[serde(default)]
     expect: Expect,
+    /// A case for `verifier validate` (tests/validate/broken/): the module, the lowering and
+    /// the functions whose rewrites must be refuted.
+    #[serde(default)]
+    validate: Option<ValidateCase>,
+}
+
+/// What translation validation must find with a case's planted rewrite bug.
+#[derive(Deserialize, Serialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateCase {
+    /// The module, relative to the repository.
+    pub module: String,
+    /// `aarch64-native` or `x86-native`.
+    pub lowering: String,
+    /// Functions (by name) that must be refuted; every other function must hold.
+    pub refuted: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +149,9 @@ pub enum Planted {
     X86Step(usize, lowering::x86::Step),
     /// Lowering (E): step `t<index>` of the `to` side of rewrite rule `rule` replaced.
     X86RewriteStep(String, usize, lowering::x86::Step),
+    /// (D)'s carrying of lane-0 scalars in vectors reads this lane for scalar uses (only
+    /// `verifier validate` applies it: translation validation must refute it).
+    CarryReadsLane(u8),
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +171,7 @@ pub struct Variant {
     pub fallback: Option<PathBuf>,
     pub c_build: Option<PathBuf>,
     pub expect: Expect,
+    pub validate: Option<ValidateCase>,
 }
 
 impl Variant {
@@ -219,6 +239,7 @@ impl Variant {
             fallback,
             c_build,
             expect: raw.expect,
+            validate: raw.validate,
         })
     }
 
@@ -347,6 +368,15 @@ fn planted(m: &RawMutation) -> Result<Planted> {
                 usize::from(index),
                 step.parse()?,
             ))
+        }
+        "carry-reads-lane" => {
+            let lane = m
+                .index
+                .ok_or_else(|| anyhow!("`carry-reads-lane` needs `index` (the lane, 1 to 3)"))?;
+            if !(1..4).contains(&lane) {
+                bail!("`carry-reads-lane`: index {lane} is not a wrong lane (1 to 3)");
+            }
+            Ok(Planted::CarryReadsLane(lane))
         }
         "drop-write" => Ok(Planted::DropWrite(placeholder_field(needs_field()?))),
         "placeholder-read-view" => Ok(Planted::PlaceholderReadView(

@@ -42,7 +42,7 @@ pub use encode::{
     SseOpcode, X86Sites,
 };
 pub use rewrite::{
-    apply_rewrite_rules, compose_shuffles, merge_equal_markers, remove_unused_markers,
+    apply_rewrite_rules, apply_rules, compose_shuffles, merge_equal_markers, remove_unused_markers,
 };
 
 /// Namespace of the marker calls standing for x86 instructions (index: [`X86Inst::code`]).

@@ -119,11 +119,17 @@ fn match_sequence(func: &Function, seq: &Sequence, v: Value) -> Option<Vec<Value
 /// computed; the replaced value's other steps stay if anything else uses them. Returns how
 /// many were applied.
 pub fn apply_rewrite_rules(func: &mut Function) -> Result<usize> {
-    use cranelift_codegen::cursor::{Cursor, FuncCursor};
     let rules: Vec<(Sequence, Sequence)> = REWRITE_RULES
         .iter()
         .map(|r| r.sequences(&[]))
         .collect::<Result<_>>()?;
+    apply_rules(func, &rules)
+}
+
+/// [`apply_rewrite_rules`] with the rules given as (pattern, replacement) sequences (the
+/// table passes its own, which may carry planted bugs).
+pub fn apply_rules(func: &mut Function, rules: &[(Sequence, Sequence)]) -> Result<usize> {
+    use cranelift_codegen::cursor::{Cursor, FuncCursor};
     let insts = layout_insts(func);
     let mut applied = 0;
     for inst in insts {
@@ -134,7 +140,7 @@ pub fn apply_rewrite_rules(func: &mut Function) -> Result<usize> {
         if func.dfg.value_type(old) != I32X4 {
             continue;
         }
-        for (from, to) in &rules {
+        for (from, to) in rules {
             let Some(params) = match_sequence(func, from, old) else {
                 continue;
             };

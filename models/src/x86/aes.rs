@@ -63,19 +63,72 @@ fn mix_columns<D: Domain>(d: &mut D, state: &D::V, inverse: bool) -> D::V {
     d.from_lanes(&out)
 }
 
-/// One AES round on STATE = SRC1 with RoundKey = SRC2: encryption is ShiftRows, SubBytes,
-/// MixColumns (not in the last round), then the key XOR; decryption the inverse steps in the
-/// same order (the "equivalent inverse cipher" Intel's instructions implement).
-pub(super) fn round<D: Domain>(d: &mut D, inst: X86Inst, src1: &D::V, key: &D::V) -> D::V {
-    let decrypt = matches!(inst, X86Inst::Aesdec | X86Inst::Aesdeclast);
-    let last = matches!(inst, X86Inst::Aesenclast | X86Inst::Aesdeclast);
-    let s = shift_rows(d, src1, decrypt);
-    let s = sub_bytes(d, &s, decrypt);
-    let s = if last { s } else { mix_columns(d, &s, decrypt) };
-    d.xor(&s, key)
+/// The steps of the AES instructions, each a function of the whole state: what an
+/// instruction does is a list of them ([`steps`]), and the model runs exactly that list, so a
+/// proof that reasons about the steps (translation validation treats each as an opaque
+/// function) reasons about the model.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AesStep {
+    /// ShiftRows then SubBytes (they commute: one permutes bytes, the other maps each byte).
+    ShiftSub,
+    InvShiftSub,
+    MixColumns,
+    InvMixColumns,
 }
 
-/// AESIMC: InvMixColumns of SRC2 (turns an encryption round key into a decryption one).
-pub(super) fn aesimc<D: Domain>(d: &mut D, src2: &D::V) -> D::V {
-    mix_columns(d, src2, true)
+impl AesStep {
+    pub fn name(self) -> &'static str {
+        match self {
+            AesStep::ShiftSub => "ShiftRows+SubBytes",
+            AesStep::InvShiftSub => "InvShiftRows+InvSubBytes",
+            AesStep::MixColumns => "MixColumns",
+            AesStep::InvMixColumns => "InvMixColumns",
+        }
+    }
+}
+
+/// What `inst` computes as steps: the steps applied in order to its state operand, and
+/// whether the round key (SRC2) is XORed at the end. A round's state is SRC1; AESIMC's is
+/// SRC2 (and it has no key). `None` for instructions that are not AES.
+///
+/// Encryption is ShiftRows, SubBytes, MixColumns (not in the last round), then the key XOR;
+/// decryption the inverse steps in the same order (the "equivalent inverse cipher" Intel's
+/// instructions implement).
+pub fn steps(inst: X86Inst) -> Option<(&'static [AesStep], bool)> {
+    use AesStep::*;
+    Some(match inst {
+        X86Inst::Aesenc => (&[ShiftSub, MixColumns], true),
+        X86Inst::Aesenclast => (&[ShiftSub], true),
+        X86Inst::Aesdec => (&[InvShiftSub, InvMixColumns], true),
+        X86Inst::Aesdeclast => (&[InvShiftSub], true),
+        X86Inst::Aesimc => (&[InvMixColumns], false),
+        _ => return None,
+    })
+}
+
+/// One step on a 128-bit state.
+pub fn step<D: Domain>(d: &mut D, step: AesStep, state: &D::V) -> D::V {
+    match step {
+        AesStep::ShiftSub | AesStep::InvShiftSub => {
+            let inverse = step == AesStep::InvShiftSub;
+            let s = shift_rows(d, state, inverse);
+            sub_bytes(d, &s, inverse)
+        }
+        AesStep::MixColumns => mix_columns(d, state, false),
+        AesStep::InvMixColumns => mix_columns(d, state, true),
+    }
+}
+
+/// An AES instruction on SRC1 and SRC2, through its [`steps`].
+pub(super) fn execute<D: Domain>(d: &mut D, inst: X86Inst, src1: &D::V, src2: &D::V) -> D::V {
+    let (list, key) = steps(inst).expect("an AES instruction");
+    let mut s = if key { src1.clone() } else { src2.clone() };
+    for &st in list {
+        s = step(d, st, &s);
+    }
+    if key {
+        d.xor(&s, src2)
+    } else {
+        s
+    }
 }

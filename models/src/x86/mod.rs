@@ -6,7 +6,7 @@
 //! Values are XMM registers (128 bits, byte `i` at bits `8i+7..8i`, dword `i` at
 //! `32i+31..32i`), as the SDM's `SRC1[127:96]` notation reads them.
 
-mod aes;
+pub mod aes;
 mod clmul;
 pub mod code;
 mod sha;
@@ -160,8 +160,7 @@ pub fn execute<D: Domain>(d: &mut D, inst: X86Inst, xmm1: &D::V, xmm2: &D::V, xm
         Sha256rnds2 => sha::sha256rnds2(d, xmm1, xmm2, xmm0),
         Sha256msg1 => sha::sha256msg1(d, xmm1, xmm2),
         Sha256msg2 => sha::sha256msg2(d, xmm1, xmm2),
-        Aesenc | Aesenclast | Aesdec | Aesdeclast => aes::round(d, inst, xmm1, xmm2),
-        Aesimc => aes::aesimc(d, xmm2),
+        Aesenc | Aesenclast | Aesdec | Aesdeclast | Aesimc => aes::execute(d, inst, xmm1, xmm2),
         Pclmulqdq(imm) => clmul::pclmulqdq(d, xmm1, xmm2, imm),
     }
 }
