@@ -122,14 +122,19 @@ fn closed_or_full_stdout_is_not_a_panic() {
 
 /// `compile --json` reports each function the native guards sent back to the portable
 /// lowering; clang's SHA-1 kernel has none.
-#[test]
-fn compile_json_counts_portable_fallbacks() {
+/// `engine compile` of clang's SHA-1 kernel to an AArch64 object with (D), plus `extra`
+/// options; returns the output and the object's path.
+fn compile_sha1_kernel_native(extra: &[&str]) -> (std::process::Output, std::path::PathBuf) {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let kernel = repo.join("c/prebuilt/sha1_kernel_imports.wasm");
-    let dir = std::env::temp_dir().join(format!("engine-cli-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "engine-cli-{}-{}",
+        std::process::id(),
+        extra.join("")
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let obj = dir.join("sha1.o");
-    let out = engine(&[
+    let mut args = vec![
         "compile",
         kernel.to_str().unwrap(),
         "--emit-obj",
@@ -138,8 +143,14 @@ fn compile_json_counts_portable_fallbacks() {
         "aarch64",
         "--lowering",
         "aarch64-native",
-        "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    (engine(&args), obj)
+}
+
+#[test]
+fn compile_json_counts_portable_fallbacks() {
+    let (out, obj) = compile_sha1_kernel_native(&["--json"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -154,22 +165,7 @@ fn compile_json_counts_portable_fallbacks() {
 /// them (the SHA-1 kernel's `sha1_blocks` carries `e` in a vector: (D) rewrites it).
 #[test]
 fn validate_rewrites_reports_every_function() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let kernel = repo.join("c/prebuilt/sha1_kernel_imports.wasm");
-    let dir = std::env::temp_dir().join(format!("engine-cli-validate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let obj = dir.join("sha1.o");
-    let out = engine(&[
-        "compile",
-        kernel.to_str().unwrap(),
-        "--emit-obj",
-        obj.to_str().unwrap(),
-        "--target",
-        "aarch64",
-        "--lowering",
-        "aarch64-native",
-        "--validate-rewrites",
-    ]);
+    let (out, _) = compile_sha1_kernel_native(&["--validate-rewrites"]);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(

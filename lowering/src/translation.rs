@@ -503,7 +503,7 @@ fn width_of(func: &Function, v: Value) -> Result<u32, String> {
 }
 
 /// Loads, stores, calls, traps, branches: what the rewrites must keep as they are.
-fn has_effect(func: &Function, inst: Inst) -> bool {
+pub(crate) fn has_effect(func: &Function, inst: Inst) -> bool {
     let op = func.dfg.insts[inst].opcode();
     op.is_call()
         || op.is_branch()

@@ -176,16 +176,7 @@ pub fn apply_rules(func: &mut Function, rules: &[(Sequence, Sequence)]) -> Resul
 pub fn remove_unused_markers(func: &mut Function) -> usize {
     let insts = layout_insts(func);
     let pure = |func: &Function, inst: Inst| {
-        let op = func.dfg.insts[inst].opcode();
-        x86_marker_of(func, inst).is_some()
-            || !(op.is_call()
-                || op.is_branch()
-                || op.is_terminator()
-                || op.can_load()
-                || op.can_store()
-                || op.can_trap()
-                || op.other_side_effects()
-                || func.dfg.inst_results(inst).is_empty())
+        x86_marker_of(func, inst).is_some() || !crate::translation::has_effect(func, inst)
     };
     let mut live_insts = std::collections::HashSet::new();
     let mut work: Vec<Inst> = insts.iter().copied().filter(|&i| !pure(func, i)).collect();
