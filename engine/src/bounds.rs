@@ -20,9 +20,14 @@
 //!   traps with `MemoryOutOfBounds` at its first load instead of at the failing one; nothing in
 //!   between is observable (no stores, calls or other trap codes), so the two are the same
 //!   Wasm behaviour.
+//!
+//! The plan is not trusted: [`validate_run_use`] checks each load of each run on the CLIF the
+//! translator built (address `p + c` for the checked `p`, end within the check, nothing
+//! observable in between), and the translator redoes a run that fails with a check per load.
 
 use crate::names::operator_name;
-use std::collections::{BTreeMap, HashMap};
+use cranelift_codegen::ir::{Block, FuncRef, Function, Inst, InstructionData, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use wasmparser::{MemArg, Operator};
 
 /// Offsets `c` allowed in `local.get p; i32.const c; i32.add` (see the module comment).
@@ -58,7 +63,128 @@ pub struct BoundsPlan {
     loads: HashMap<usize, RunLoad>,
 }
 
+/// One load of a coalesced run as the translator emitted it, for [`validate_run_use`].
+#[derive(Clone, Debug)]
+pub struct RunUse {
+    pub run: usize,
+    /// The run's check (its `brif` to the out-of-bounds trap) and the `i32` base `p` it checks.
+    pub check: Inst,
+    pub base: Value,
+    /// The address the program computed for this load (`p + c` if the plan is right).
+    pub addr: Value,
+    /// `c`, and `c + offset + size`: the load's distance from `p` and the end it reaches.
+    pub distance: u64,
+    pub end: u64,
+    /// The end the run's check allows.
+    pub max_end: u64,
+    /// Where the load is emitted: after `before_load` (or first) in `block`.
+    pub block: Block,
+    pub before_load: Option<Inst>,
+}
+
+/// Is this use of a coalesced check right, on the function as built? The argument in the
+/// module comment needs three facts, each checked here rather than trusted to the planner:
+///
+/// 1. the load's address is `p + c` for the very `p` the check tested (evaluated on the CLIF
+///    model over terms, `p` free: a write to the local in between gives another value);
+/// 2. the load ends within the checked `max_end`;
+/// 3. from the check to the load nothing is observable: no store, no call of a Wasm function,
+///    no branch except to the out-of-bounds trap (other loads' own checks), nothing else that
+///    may trap or has a side effect. Loads and pure instructions are allowed, and calls to
+///    anything but Wasm functions: the lowering's inline intrinsics, which it declares pure.
+pub fn validate_run_use(
+    func: &Function,
+    u: &RunUse,
+    oob_block: Option<Block>,
+    wasm_calls: &HashSet<FuncRef>,
+) -> bool {
+    use models::normalise::normalise;
+    use models::{Domain, Terms};
+    if u.end > u.max_end {
+        return false;
+    }
+    // 1. addr = p + c.
+    let mut t = Terms::new();
+    let base = func.dfg.resolve_aliases(u.base);
+    let mut leaf = |t: &mut Terms, v: Value, w: u32| t.var(&format!("{v}"), w);
+    let Ok(addr) = models::clif::eval_value(&mut t, func, u.addr, &[base], 8, &mut leaf) else {
+        return false;
+    };
+    let p = t.var(&format!("{base}"), 32);
+    let c = t.lit(32, u128::from(u.distance));
+    let want = t.add(&p, &c);
+    if t.width(&addr) != 32 || normalise(&mut t, addr) != normalise(&mut t, want) {
+        return false;
+    }
+    // 3. Nothing observable between the check and the load.
+    let layout = &func.layout;
+    let Some(mut block) = layout.inst_block(u.check) else {
+        return false;
+    };
+    let mut at = layout.next_inst(u.check);
+    loop {
+        let Some(inst) = at else {
+            // End of a block: straight-line code continues in the next one in the layout.
+            if block == u.block && u.before_load.is_none() {
+                return true;
+            }
+            match layout.next_block(block) {
+                Some(next) => {
+                    block = next;
+                    if block == u.block && u.before_load.is_none() {
+                        return true;
+                    }
+                    at = layout.first_inst(block);
+                    continue;
+                }
+                None => return false,
+            }
+        };
+        if !unobservable(func, inst, oob_block, wasm_calls) {
+            return false;
+        }
+        if Some(inst) == u.before_load {
+            return true;
+        }
+        at = layout.next_inst(inst);
+    }
+}
+
+/// An instruction that may sit between a run's check and its loads (see [`validate_run_use`]).
+fn unobservable(
+    func: &Function,
+    inst: Inst,
+    oob_block: Option<Block>,
+    wasm_calls: &HashSet<FuncRef>,
+) -> bool {
+    let data = &func.dfg.insts[inst];
+    let op = data.opcode();
+    if let InstructionData::Call { func_ref, .. } = *data {
+        return !wasm_calls.contains(&func_ref);
+    }
+    if op.is_branch() {
+        // Only a branch to the out-of-bounds trap, falling through otherwise.
+        let dests = data.branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables);
+        return op == cranelift_codegen::ir::Opcode::Brif
+            && Some(dests[0].block(&func.dfg.value_lists)) == oob_block;
+    }
+    !(op.is_terminator()
+        || op.can_store()
+        || op.can_trap()
+        || op.other_side_effects()
+        || op.is_call())
+}
+
 impl BoundsPlan {
+    /// The plan with the runs in `refused` dropped: their loads check themselves.
+    pub fn without(mut self, refused: &BTreeSet<usize>) -> BoundsPlan {
+        if refused.is_empty() {
+            return self;
+        }
+        self.loads.retain(|_, l| !refused.contains(&l.run));
+        self
+    }
+
     /// The run the load at operator index `index` belongs to, if any.
     pub fn load(&self, index: usize) -> Option<RunLoad> {
         self.loads.get(&index).copied()
@@ -230,6 +356,112 @@ fn address_pattern(ops: &[Operator], index: usize) -> Option<(u32, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a planted wrong plan would look like on the CLIF it produces.
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Wrong {
+        Nothing,
+        StoreBetween,
+        WasmCallBetween,
+        OtherBase,
+        OtherDistance,
+        PastTheCheck,
+    }
+
+    /// `f(p, q: i32, base: i64)`: a run's check on `p` (max end 32), then a load at `p + 16`
+    /// (16 bytes), with `wrong` planted; the load's `RunUse` and whether it validates.
+    fn validates(wrong: Wrong) -> bool {
+        use cranelift_codegen::ir::condcodes::IntCC;
+        use cranelift_codegen::ir::types::{I32, I32X4, I64};
+        use cranelift_codegen::ir::{
+            AbiParam, ExtFuncData, ExternalName, InstBuilder, MemFlagsData, Signature,
+            UserExternalName, UserFuncName,
+        };
+        use cranelift_codegen::isa::CallConv;
+        use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params = vec![AbiParam::new(I32), AbiParam::new(I32), AbiParam::new(I64)];
+        sig.returns = vec![AbiParam::new(I32X4)];
+        let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig.clone());
+        let mut ctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+        let (entry, cont, trap) = (b.create_block(), b.create_block(), b.create_block());
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let [p, q, base] = b.block_params(entry).try_into().unwrap();
+        let limit = b.ins().iconst(I32, 1000);
+        let oob = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, p, limit);
+        let check = b.ins().brif(oob, trap, &[], cont, &[]);
+        b.switch_to_block(cont);
+        let flags = MemFlagsData::new().with_notrap();
+        let mut wasm_calls = HashSet::new();
+        match wrong {
+            Wrong::StoreBetween => {
+                b.ins().store(flags, q, base, 0);
+            }
+            Wrong::WasmCallBetween => {
+                let sig = b.import_signature(sig.clone());
+                let name = b
+                    .func
+                    .declare_imported_user_function(UserExternalName::new(0, 1));
+                let f = b.import_function(ExtFuncData {
+                    name: ExternalName::user(name),
+                    signature: sig,
+                    colocated: true,
+                    patchable: false,
+                });
+                wasm_calls.insert(f);
+                b.ins().call(f, &[p, q, base]);
+            }
+            _ => {}
+        }
+        let from = if wrong == Wrong::OtherBase { q } else { p };
+        let c = b.ins().iconst(
+            I32,
+            if wrong == Wrong::OtherDistance {
+                12
+            } else {
+                16
+            },
+        );
+        let addr = b.ins().iadd(from, c);
+        let before_load = b.func.layout.last_inst(cont);
+        let p64 = b.ins().uextend(I64, p);
+        let a = b.ins().iadd(base, p64);
+        let v = b.ins().load(I32X4, flags, a, 16);
+        b.ins().return_(&[v]);
+        b.switch_to_block(trap);
+        b.ins()
+            .trap(cranelift_codegen::ir::TrapCode::user(1).unwrap());
+        b.seal_all_blocks();
+        b.finalize(crate::compile::host_isa().unwrap().frontend_config());
+        let u = RunUse {
+            run: 0,
+            check,
+            base: p,
+            addr,
+            distance: 16,
+            end: 32,
+            max_end: if wrong == Wrong::PastTheCheck { 31 } else { 32 },
+            block: cont,
+            before_load,
+        };
+        validate_run_use(&func, &u, Some(trap), &wasm_calls)
+    }
+
+    #[test]
+    fn a_coalesced_check_is_used_only_where_its_argument_holds() {
+        assert!(validates(Wrong::Nothing));
+        for wrong in [
+            Wrong::StoreBetween,
+            Wrong::WasmCallBetween,
+            Wrong::OtherBase,
+            Wrong::OtherDistance,
+            Wrong::PastTheCheck,
+        ] {
+            assert!(!validates(wrong), "{wrong:?} validated");
+        }
+    }
 
     fn ops(wat: &str) -> Vec<Operator<'static>> {
         let wasm = wat::parse_str(format!("(module {wat} (memory 1))")).unwrap();

@@ -96,6 +96,29 @@ pub fn translate_function(
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<()> {
+    // Coalesced bounds checks are validated on the CLIF they produce (`bounds::validate_run`);
+    // a run that is not shown right is translated again with a check per load.
+    let (name, signature) = (func.name.clone(), func.signature.clone());
+    let mut refused = std::collections::BTreeSet::new();
+    loop {
+        let bad = translate_with_runs(env, func_index, func, fctx, &refused)?;
+        if bad.is_empty() || bad.iter().all(|r| refused.contains(r)) {
+            return Ok(());
+        }
+        refused.extend(bad);
+        *func = Function::with_name_signature(name.clone(), signature.clone());
+    }
+}
+
+/// [`translate_function`] with the runs in `refused` checked load by load; returns the runs
+/// whose coalesced check validation did not show right.
+fn translate_with_runs(
+    env: &TranslateEnv,
+    func_index: u32,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    refused: &std::collections::BTreeSet<usize>,
+) -> Result<Vec<usize>> {
     let module = env.module;
     let imported = module.num_imported_funcs();
     let body = func_index
@@ -148,6 +171,8 @@ pub fn translate_function(
         op_index: 0,
         bounds: BoundsPlan::default(),
         run_bases: HashMap::new(),
+        run_uses: Vec::new(),
+        run_checks: HashMap::new(),
     };
     t.prologue(&sig, &params);
 
@@ -186,7 +211,8 @@ pub fn translate_function(
     let imported_fns = module.num_imported_funcs();
     t.bounds = BoundsPlan::new(&ops, &|f| {
         f < imported_fns && env.lowering.is_pure(env.intrinsic_ids[f as usize])
-    });
+    })
+    .without(refused);
     for (index, (op, offset)) in ops.iter().zip(offsets).enumerate() {
         t.op_index = index;
         t.op_offset = offset;
@@ -210,8 +236,18 @@ pub fn translate_function(
     t.builder.set_srcloc(SourceLoc::default());
     t.finish_aux_blocks();
     t.builder.seal_all_blocks();
+    let uses = std::mem::take(&mut t.run_uses);
+    let oob_block = t.trap_blocks.get(&TrapCode::MemoryOutOfBounds).copied();
+    let wasm_calls: std::collections::HashSet<FuncRef> = t.func_refs.values().copied().collect();
     t.builder.finalize(env.frontend_config);
-    Ok(())
+    let mut bad: Vec<usize> = uses
+        .iter()
+        .filter(|u| !crate::bounds::validate_run_use(func, u, oob_block, &wasm_calls))
+        .map(|u| u.run)
+        .collect();
+    bad.sort();
+    bad.dedup();
+    Ok(bad)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -267,6 +303,10 @@ struct FuncTranslator<'a, 'f> {
     op_index: usize,
     /// Loads whose bounds are checked together (see `bounds.rs`).
     bounds: BoundsPlan,
+    /// Each load of a run after its first, as translated: validated once the function is built.
+    run_uses: Vec<crate::bounds::RunUse>,
+    /// Each run's check (its `brif`) and the base address value `p` it checks.
+    run_checks: HashMap<usize, (cranelift_codegen::ir::Inst, Value)>,
     /// Per run whose check has been emitted: `mem_base + zext(p)`.
     run_bases: HashMap<usize, Value>,
 }
@@ -642,6 +682,22 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let addr = self.pop();
         if let Some(load) = self.bounds.load(self.op_index) {
             if let Some(p) = self.run_address(load) {
+                let (check, base) = self.run_checks[&load.run];
+                let block = self
+                    .builder
+                    .current_block()
+                    .expect("translating in a block");
+                self.run_uses.push(crate::bounds::RunUse {
+                    run: load.run,
+                    check,
+                    base,
+                    addr,
+                    distance: load.static_offset - memarg.offset,
+                    end: load.static_offset + u64::from(size),
+                    max_end: self.bounds.runs[load.run].max_end,
+                    block,
+                    before_load: self.builder.func.layout.last_inst(block),
+                });
                 return Ok(self.static_address(p, load.static_offset));
             }
         }
@@ -686,7 +742,18 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, p, first_oob);
+        let checking = self
+            .builder
+            .current_block()
+            .expect("translating in a block");
         self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        let brif = self
+            .builder
+            .func
+            .layout
+            .last_inst(checking)
+            .expect("the check's branch");
+        self.run_checks.insert(load.run, (brif, p));
         let p64 = self.builder.ins().uextend(I64, p);
         let base = self.builder.use_var(self.mem_base);
         let addr = self.builder.ins().iadd(base, p64);
