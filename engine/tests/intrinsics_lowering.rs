@@ -307,11 +307,18 @@ fn random_records_match_the_reference_on_the_jit_and_as_native_objects() {
         let mut builds = vec![("(A)", Instance::new(&wasm, &hooks).unwrap())];
         let x86 = LoweringTable::all(Mode::X86Native).unwrap();
         let x86_hooks = LoweringHooks(&x86);
-        if lowering::x86::missing_host_features().is_empty() {
+        let missing = lowering::x86::missing_host_features();
+        if missing.is_empty() {
             let opts = x86_options(&x86_hooks, &hooks);
             let inst = Instance::with_options(&wasm, &opts, Config::default()).unwrap();
             assert_eq!(inst.fallbacks, vec![], "{program}: (E) fell back");
             builds.push(("(E)", inst));
+        } else {
+            // The dedicated (E) tests fail on such a CPU; this one says what it left out.
+            eprintln!(
+                "{program}: random records on (E) SKIPPED (this CPU lacks {})",
+                missing.join(", ")
+            );
         }
         for (name, inst) in &mut builds {
             let input = i32_result(inst.call("input_buffer", &[]).unwrap());

@@ -111,27 +111,36 @@ fn every_x86_instruction_matches_this_cpu_on_a_million_inputs() {
          (set HWWASM_SKIP_X86_DIFF=1 to skip this test explicitly)",
         missing.join(", ")
     );
-    let insts: Vec<(u64, X86Inst)> = X86Inst::all()
+    let failures = on_two_threads(X86Inst::all(), 0x86_0000, first_difference);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `first(case, seed)` for every case, on two threads (half the cases each), each case with
+/// its own input stream (`seed0 + its index`); the differences found.
+fn on_two_threads<T: Copy + Send + Sync>(
+    cases: Vec<T>,
+    seed0: u64,
+    first: fn(T, u64) -> Option<String>,
+) -> Vec<String> {
+    let seeded: Vec<(u64, T)> = cases
         .into_iter()
         .enumerate()
-        .map(|(i, inst)| (0x86_0000 + i as u64, inst))
+        .map(|(i, c)| (seed0 + i as u64, c))
         .collect();
-    // Two threads, half the instructions each; each instruction its own input stream.
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let halves: Vec<_> = insts
-            .chunks(insts.len().div_ceil(2))
+    std::thread::scope(|s| {
+        let halves: Vec<_> = seeded
+            .chunks(seeded.len().div_ceil(2))
             .map(|chunk| {
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .filter_map(|&(seed, inst)| first_difference(inst, seed))
+                        .filter_map(|&(seed, c)| first(c, seed))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
         halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
 }
 
 /// The glue instructions lowering (E)'s compiled code contains (`models::x86::code`), with the
@@ -262,24 +271,6 @@ fn every_glue_instruction_matches_this_cpu_on_a_million_inputs() {
         is_x86_feature_detected!("ssse3") && is_x86_feature_detected!("sse4.1"),
         "this CPU lacks SSSE3 or SSE4.1 (set HWWASM_SKIP_X86_DIFF=1 to skip this test explicitly)"
     );
-    let ops: Vec<(u64, Sse)> = glue_ops()
-        .into_iter()
-        .enumerate()
-        .map(|(i, op)| (0x6c_0000 + i as u64, op))
-        .collect();
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let halves: Vec<_> = ops
-            .chunks(ops.len().div_ceil(2))
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter_map(|&(seed, op)| first_glue_difference(op, seed))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
+    let failures = on_two_threads(glue_ops(), 0x6c_0000, first_glue_difference);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
