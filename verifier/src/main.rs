@@ -59,6 +59,8 @@ EXAMPLES:
   verifier check sha1 --fallback their_fallbacks.wasm --layers wasm~engine
   verifier show counterexamples/<file>.json
   verifier eval engine vsha1h_u32 00000000000000000000000000000004
+  verifier validate c/prebuilt/sha1_kernel_imports.wasm   (the engine's own rewrites,
+                                                           proved per function)
 ";
 
 #[derive(Parser)]
