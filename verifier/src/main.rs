@@ -164,6 +164,10 @@ struct CheckArgs {
     /// Also write the JSON report to this file.
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Also write a JUnit XML report to this file (one test case per obligation; a
+    /// counterexample is a failure, an error or `unknown` an error), for CI systems.
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// Write every solver query as a self-contained SMT-LIB 2.6 file here.
     #[arg(long)]
     smt_dir: Option<PathBuf>,
@@ -461,6 +465,10 @@ fn cmd_check(a: CheckArgs) -> Result<i32> {
     let text = serde_json::to_string_pretty(&json)? + "\n";
     if let Some(p) = &a.report {
         std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if let Some(p) = &a.junit {
+        std::fs::write(p, report::junit(&outcomes, wall))
+            .with_context(|| format!("cannot write the JUnit report {}", p.display()))?;
     }
     if a.json {
         out!("{text}");

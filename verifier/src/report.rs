@@ -1,5 +1,5 @@
 //! Reports: one human line per obligation (full counterexample reports for
-//! failures) and the `--json` document for machines.
+//! failures), the `--json` document for machines, and `--junit` XML for CI systems.
 
 use std::fmt::Write;
 
@@ -171,4 +171,99 @@ pub fn summary_line(s: &Summary) -> String {
         );
     }
     line
+}
+
+/// `s` with the five XML special characters escaped (for attributes and text), and control
+/// characters other than tab and newline dropped (XML 1.0 cannot carry them).
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The outcomes as JUnit XML: one `<testsuite>` per family (lemmas in `lemmas`), one
+/// `<testcase>` per obligation. A counterexample is a `<failure>` carrying its report; an
+/// error is an `<error>`; an `unknown` is an `<error type="unknown">` too, so that a CI system
+/// never counts an undecided obligation as passed.
+pub fn junit(outcomes: &[Outcome], wall_ms: f64) -> String {
+    let mut suites: Vec<(&str, Vec<&Outcome>)> = Vec::new();
+    for o in outcomes {
+        let name = if o.family == "-" {
+            "lemmas"
+        } else {
+            o.family.as_str()
+        };
+        match suites.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(o),
+            None => suites.push((name, vec![o])),
+        }
+    }
+    let count =
+        |os: &[&Outcome], f: fn(&Verdict) -> bool| os.iter().filter(|o| f(&o.verdict)).count();
+    let failures = |v: &Verdict| matches!(v, Verdict::Counterexample(_));
+    let errors = |v: &Verdict| matches!(v, Verdict::Error(_) | Verdict::Unknown(_));
+    let all: Vec<&Outcome> = outcomes.iter().collect();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"verifier check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3}\">",
+        all.len(),
+        count(&all, failures),
+        count(&all, errors),
+        wall_ms / 1e3
+    );
+    for (name, os) in &suites {
+        let time: f64 = os.iter().map(|o| o.ms).sum::<f64>() / 1e3;
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{time:.3}\">",
+            xml_escape(name),
+            os.len(),
+            count(os, failures),
+            count(os, errors)
+        );
+        for o in os {
+            let _ = write!(
+                x,
+                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
+                xml_escape(name),
+                xml_escape(&o.intrinsic),
+                xml_escape(&o.id),
+                o.ms / 1e3
+            );
+            match &o.verdict {
+                Verdict::Proved(_) => x.push_str("/>\n"),
+                Verdict::Counterexample(c) => {
+                    let _ = writeln!(
+                        x,
+                        ">\n      <failure type=\"counterexample\" message=\"{}\">{}</failure>\n    </testcase>",
+                        xml_escape(&detail(&o.verdict)),
+                        xml_escape(&c.render())
+                    );
+                }
+                Verdict::Unknown(r) | Verdict::Error(r) => {
+                    let _ = writeln!(
+                        x,
+                        ">\n      <error type=\"{}\" message=\"{}\"/>\n    </testcase>",
+                        o.verdict.name(),
+                        xml_escape(r)
+                    );
+                }
+            }
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
 }

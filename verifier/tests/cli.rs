@@ -784,3 +784,62 @@ fn x86_lowering_and_its_rewrite_rules_are_proved_obligations() {
         assert_eq!(o["verdict"], "proved", "{o}");
     }
 }
+
+/// Item 9: `--junit FILE` writes one test case per obligation; a counterexample is a
+/// `<failure>` with its report, and the counts agree with the JSON report of the same run.
+#[test]
+fn junit_report_has_one_case_per_obligation_and_the_failures() {
+    let dir = tmp("junit");
+    let xml_path = dir.join("check.xml");
+    let out = verifier(&[
+        "check",
+        "sha1",
+        "--variant",
+        "tests/broken/sha1h-fills-all-lanes.toml",
+        "--json",
+        "--no-save",
+        "--quiet",
+        "--junit",
+        xml_path.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let total = report["summary"]["total"].as_u64().unwrap() as usize;
+    let failed = report["summary"]["counterexample"].as_u64().unwrap() as usize;
+    assert!(failed > 0);
+    let xml = std::fs::read_to_string(&xml_path).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
+    assert_eq!(xml.matches("<testcase ").count(), total, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), failed, "{xml}");
+    assert!(xml.contains(&format!(
+        "tests=\"{total}\" failures=\"{failed}\" errors=\"0\""
+    )));
+    // Each failure carries its counterexample report (escaped), each case its obligation.
+    for o in report["obligations"].as_array().unwrap() {
+        let id = o["obligation"].as_str().unwrap().replace('>', "&gt;");
+        assert!(xml.contains(&format!("name=\"{id}\"")), "no case for {id}");
+    }
+    assert!(xml.contains("Differing lanes"), "{xml}");
+    // Well-formed enough for a CI parser: every element closed, nothing unescaped in text.
+    assert_eq!(
+        xml.matches("</testcase>").count(),
+        failed,
+        "cases with a child"
+    );
+    assert_eq!(
+        xml.matches("\"/>\n").count(),
+        total - failed,
+        "self-closed cases"
+    );
+    assert_eq!(
+        xml.matches("<testsuite ").count(),
+        xml.matches("</testsuite>").count()
+    );
+    let between_tags: String = xml
+        .split('<')
+        .skip(1)
+        .map(|part| part.split_once('>').map_or("", |(_, text)| text))
+        .collect();
+    assert!(!between_tags.contains('>'), "an unescaped `>` in text");
+}
