@@ -123,30 +123,28 @@ pub fn validate_run_use(
     };
     let mut at = layout.next_inst(u.check);
     loop {
-        let Some(inst) = at else {
-            // End of a block: straight-line code continues in the next one in the layout.
-            if block == u.block && u.before_load.is_none() {
-                return true;
-            }
-            match layout.next_block(block) {
-                Some(next) => {
-                    block = next;
-                    if block == u.block && u.before_load.is_none() {
-                        return true;
-                    }
-                    at = layout.first_inst(block);
-                    continue;
+        match at {
+            Some(inst) => {
+                if !unobservable(func, inst, oob_block, wasm_calls) {
+                    return false;
                 }
-                None => return false,
+                if Some(inst) == u.before_load {
+                    return true;
+                }
+                at = layout.next_inst(inst);
             }
-        };
-        if !unobservable(func, inst, oob_block, wasm_calls) {
-            return false;
+            // End of a block: straight-line code continues in the next one in the layout.
+            None => {
+                let Some(next) = layout.next_block(block) else {
+                    return false;
+                };
+                block = next;
+                if block == u.block && u.before_load.is_none() {
+                    return true;
+                }
+                at = layout.first_inst(block);
+            }
         }
-        if Some(inst) == u.before_load {
-            return true;
-        }
-        at = layout.next_inst(inst);
     }
 }
 

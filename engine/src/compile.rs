@@ -56,13 +56,8 @@ pub fn host_isa() -> Result<OwnedTargetIsa> {
 
 /// ISA for the host with some ISA settings overridden (see [`IntrinsicLowering::isa_flags`]).
 pub fn host_isa_with(overrides: &[(&str, &str)]) -> Result<OwnedTargetIsa> {
-    let mut builder = cranelift_native::builder().map_err(|e| anyhow!("host ISA: {e}"))?;
-    for (name, value) in overrides {
-        builder
-            .set(name, value)
-            .with_context(|| format!("host ISA setting {name}={value}"))?;
-    }
-    Ok(builder.finish(shared_flags(false)?)?)
+    let builder = cranelift_native::builder().map_err(|e| anyhow!("host ISA: {e}"))?;
+    finish_isa(builder, "host", overrides, false)
 }
 
 /// ISA for a target triple such as `aarch64-unknown-linux-gnu` (object emission).
@@ -72,14 +67,25 @@ pub fn isa_for_triple(triple: &str) -> Result<OwnedTargetIsa> {
 
 /// [`isa_for_triple`] with ISA settings set (see [`IntrinsicLowering::isa_flags`]).
 pub fn isa_for_triple_with(triple: &str, settings: &[(&str, &str)]) -> Result<OwnedTargetIsa> {
-    let mut builder = cranelift_codegen::isa::lookup_by_name(triple)
+    let builder = cranelift_codegen::isa::lookup_by_name(triple)
         .map_err(|e| anyhow!("target {triple}: {e}"))?;
+    finish_isa(builder, triple, settings, true)
+}
+
+/// `builder` with `settings` applied (errors name `what` ISA and the setting) and the shared
+/// flags.
+fn finish_isa(
+    mut builder: cranelift_codegen::isa::Builder,
+    what: &str,
+    settings: &[(&str, &str)],
+    is_pic: bool,
+) -> Result<OwnedTargetIsa> {
     for (name, value) in settings {
         builder
             .set(name, value)
-            .with_context(|| format!("{triple} ISA setting {name}={value}"))?;
+            .with_context(|| format!("{what} ISA setting {name}={value}"))?;
     }
-    Ok(builder.finish(shared_flags(true)?)?)
+    Ok(builder.finish(shared_flags(is_pic)?)?)
 }
 
 /// Source-location ranges of a compiled function, for post-passes.

@@ -47,6 +47,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict word reports use: `unchanged`, `proved`, `refuted`, `unknown`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Unchanged => "unchanged",
+            Verdict::Proved { .. } => "proved",
+            Verdict::Refuted(_) => "refuted",
+            Verdict::Unsupported(_) => "unknown",
+        }
+    }
+
     /// May the rewritten function be used?
     pub fn holds(&self) -> bool {
         matches!(self, Verdict::Unchanged | Verdict::Proved { .. })
@@ -225,6 +235,17 @@ pub trait Opaque {
     ) -> Option<Result<Vec<TermId>, String>>;
 }
 
+/// The terms of `values` (an instruction's operands), or which one has none.
+fn operand_terms(
+    values: &[Value],
+    term_of: &dyn Fn(Value) -> Option<TermId>,
+) -> Result<Vec<TermId>, String> {
+    values
+        .iter()
+        .map(|&v| term_of(v).ok_or_else(|| format!("operand {v} has no value")))
+        .collect()
+}
+
 /// How a block parameter after the rewrites relates to the one before.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Relation {
@@ -359,16 +380,8 @@ impl<'a> Validation<'a> {
                         })
                         .collect::<Result<_, String>>()?
                 } else {
-                    let args = func
-                        .dfg
-                        .inst_args(inst)
-                        .iter()
-                        .map(|&a| {
-                            lookup(a).ok_or_else(|| {
-                                format!("{a} is used in {block} before it is defined")
-                            })
-                        })
-                        .collect::<Result<Vec<_>, String>>()?;
+                    let args = operand_terms(func.dfg.inst_args(inst), &lookup)
+                        .map_err(|e| format!("{block}: {e}"))?;
                     match models::clif::eval_inst(t, func, inst, &args) {
                         Ok(outs) => outs,
                         Err(_) => {
@@ -657,13 +670,10 @@ impl Opaque for X86Markers {
         term_of: &dyn Fn(Value) -> Option<TermId>,
     ) -> Option<Result<Vec<TermId>, String>> {
         let x = crate::x86::x86_marker_of(func, inst)?;
-        let mut args = Vec::new();
-        for &a in func.dfg.inst_args(inst) {
-            match term_of(a) {
-                Some(term) => args.push(term),
-                None => return Some(Err(format!("operand {a} has no value"))),
-            }
-        }
+        let args = match operand_terms(func.dfg.inst_args(inst), term_of) {
+            Ok(args) => args,
+            Err(e) => return Some(Err(e)),
+        };
         if args.len() < 2 {
             return Some(Err(format!("{x} marker with {} operands", args.len())));
         }

@@ -879,12 +879,7 @@ fn cmd_validate(file: &Path, lowering: &str, variant: Option<&Path>, json: bool)
                 );
             }
         }
-        let count = |w: &str| {
-            reports
-                .iter()
-                .filter(|r| validate::verdict_word(&r.verdict) == w)
-                .count()
-        };
+        let count = |w: &str| reports.iter().filter(|r| r.verdict.name() == w).count();
         outln!(
             "{} functions: {} proved, {} unchanged, {} refuted, {} unknown",
             reports.len(),

@@ -126,16 +126,6 @@ pub fn validate_module(
         .collect())
 }
 
-/// The verdict word of a report (`proved`, `unchanged`, `refuted`, `unknown`).
-pub fn verdict_word(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Unchanged => "unchanged",
-        Verdict::Proved { .. } => "proved",
-        Verdict::Refuted(_) => "refuted",
-        Verdict::Unsupported(_) => "unknown",
-    }
-}
-
 #[derive(Serialize)]
 struct JsonReport<'a> {
     lowering: String,
@@ -157,7 +147,7 @@ pub fn to_json(reports: &[FunctionReport]) -> serde_json::Value {
             index: r.index,
             function: &r.label,
             rewrites: r.rewrites,
-            verdict: verdict_word(&r.verdict),
+            verdict: r.verdict.name(),
             detail: match &r.verdict {
                 Verdict::Unchanged => String::new(),
                 Verdict::Proved { observables } => format!("{observables} values compared"),
