@@ -356,6 +356,56 @@ mod tests {
     use super::*;
 
     /// What a planted wrong plan would look like on the CLIF it produces.
+    /// Whether z3 finds `zext(p) + end > len` and `p >=u max(len - end + 1, 0)[31:0]` (the
+    /// translator's check, `compare` being its comparison) different for some `p`, some `len`
+    /// up to `MAX_MEMORY_PAGES` pages and some access end in 1..=2^32 + 15.
+    fn limit_form_differs(compare: &str) -> bool {
+        use std::io::Write;
+        let max_len = crate::vmctx::MAX_MEMORY_PAGES * 65536;
+        let query = format!(
+            "(set-logic QF_BV)
+             (declare-const p (_ BitVec 32))
+             (declare-const len (_ BitVec 64))
+             (declare-const end (_ BitVec 64))
+             (assert (bvule len (_ bv{max_len} 64)))
+             (assert (bvuge end (_ bv1 64)))
+             (assert (bvule end (_ bv{} 64)))
+             (define-fun raw () (_ BitVec 64) (bvadd len (bvsub (_ bv1 64) end)))
+             (define-fun limit () (_ BitVec 64) (ite (bvsgt raw (_ bv0 64)) raw (_ bv0 64)))
+             (assert (not (= (bvugt (bvadd ((_ zero_extend 32) p) end) len)
+                             ({compare} p ((_ extract 31 0) limit)))))
+             (check-sat)",
+            (1u64 << 32) + 15
+        );
+        let mut z3 = std::process::Command::new("z3")
+            .arg("-in")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("z3 on PATH (Debian package z3; .ci/run installs it)");
+        z3.stdin
+            .take()
+            .expect("stdin")
+            .write_all(query.as_bytes())
+            .expect("query written");
+        let out = z3.wait_with_output().expect("z3 ran");
+        match String::from_utf8_lossy(&out.stdout).trim() {
+            "unsat" => false,
+            "sat" => true,
+            other => panic!("z3 answered {other:?}"),
+        }
+    }
+
+    #[test]
+    fn limit_form_is_exact() {
+        assert!(
+            !limit_form_differs("bvuge"),
+            "the translator's check is exact"
+        );
+        // The proof can fail: off by one, it is refuted.
+        assert!(limit_form_differs("bvugt"));
+    }
+
     #[derive(Clone, Copy, PartialEq, Debug)]
     enum Wrong {
         Nothing,

@@ -701,18 +701,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 return Ok(self.static_address(p, load.static_offset));
             }
         }
+        // offset < 2^32 and size <= 16 for memory32, so the end fits an i64 easily.
+        self.trap_unless_below_limit(addr, memarg.offset + u64::from(size));
         let a64 = self.builder.ins().uextend(I64, addr);
-        // addr < 2^32 and offset < 2^32 for memory32, so this i64 sum cannot wrap.
-        let end = self
-            .builder
-            .ins()
-            .iadd_imm_s(a64, (memarg.offset + u64::from(size)) as i64);
-        let len = self.builder.use_var(self.mem_len);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, end, len);
-        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
         let base = self.builder.use_var(self.mem_base);
         let p = self.builder.ins().iadd(base, a64);
         Ok(self.static_address(p, memarg.offset))
@@ -727,26 +718,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         let run = &self.bounds.runs[load.run];
         let (var, _) = self.locals[run.local as usize];
-        let max_end = run.max_end as i64;
         let p = self.builder.use_var(var);
-        // zext(p) + max_end > len  <=>  p >=u max(len - max_end + 1, 0) as a 32-bit compare,
-        // exact because len < 2^32 - 64 KiB (MAX_MEMORY_PAGES) and max_end >= 1. The limit
-        // does not depend on p, so Cranelift computes it once outside loops; the check inside
-        // is one compare and one branch.
-        let len = self.builder.use_var(self.mem_len);
-        let first_oob = self.builder.ins().iadd_imm_s(len, 1 - max_end);
-        let zero = self.builder.ins().iconst(I64, 0);
-        let first_oob = self.builder.ins().smax(first_oob, zero);
-        let first_oob = self.builder.ins().ireduce(I32, first_oob);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, p, first_oob);
         let checking = self
             .builder
             .current_block()
             .expect("translating in a block");
-        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        self.trap_unless_below_limit(p, run.max_end);
         let brif = self
             .builder
             .func
@@ -759,6 +736,25 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let addr = self.builder.ins().iadd(base, p64);
         self.run_bases.insert(load.run, addr);
         Some(addr)
+    }
+
+    /// Trap with `MemoryOutOfBounds` unless `zext(p) + end <= len`, checked as
+    /// `p <u max(len - end + 1, 0)` (a 32-bit compare; `bounds::limit_form_is_exact` proves the
+    /// two equal for every `len` below 2^32 - 64 KiB, which `MAX_MEMORY_PAGES` guarantees, and
+    /// every `end` in 1..=2^32 + 15). The limit does not depend on `p`, so Cranelift computes it
+    /// once outside loops and the check inside is one compare and one branch.
+    fn trap_unless_below_limit(&mut self, p: Value, end: u64) {
+        debug_assert!((1..=(1u64 << 32) + 15).contains(&end), "access end {end}");
+        let len = self.builder.use_var(self.mem_len);
+        let limit = self.builder.ins().iadd_imm_s(len, 1 - end as i64);
+        let zero = self.builder.ins().iconst(I64, 0);
+        let limit = self.builder.ins().smax(limit, zero);
+        let limit = self.builder.ins().ireduce(I32, limit);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, p, limit);
+        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
     }
 
     /// `p + offset` as an address and static offset for a load or store.

@@ -9,7 +9,10 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I128, I16, I16X8, I32, I32X4, I64, I64X2, I8, I8X16};
-use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_codegen::ir::{
+    ConstantData, Endianness, InstBuilder, InstructionData, MemFlagsData, Opcode, Type, Value,
+    ValueDef,
+};
 use cranelift_frontend::FunctionBuilder;
 use models::{BinOp, Bits, Domain, Table};
 
@@ -143,6 +146,111 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
         let s = (tb - w) as i64;
         let t = self.builder.ins().ishl_imm_u(v, s);
         self.builder.ins().sshr_imm_u(t, s)
+    }
+
+    /// A vector holding the 64-bit `v` and the 32-bit lane where it starts: the vector it was
+    /// extracted from if it is a lane of one (no GPR round trip), else a new one.
+    fn double_word_in_vector(&mut self, v: &ClifValue) -> (Value, u8) {
+        let dfg = &self.builder.func.dfg;
+        if let ValueDef::Result(inst, 0) = dfg.value_def(v.value) {
+            if let InstructionData::BinaryImm8 {
+                opcode: Opcode::Extractlane,
+                arg,
+                imm,
+            } = dfg.insts[inst]
+            {
+                if dfg.value_type(arg) == I64X2 {
+                    return (arg, 2 * imm);
+                }
+            }
+        }
+        let x = self.as_int(v);
+        (self.builder.ins().scalar_to_vector(I64X2, x), 0)
+    }
+
+    /// One shuffle for a vector whose byte lanes are all lanes moved out of at most two
+    /// vectors (ShiftRows, column rotations), instead of a lane move each and scalar
+    /// assembly. (Word lanes stay lane inserts: the lane-0 matcher of `table::known_lane32`
+    /// sees through those, and SHA-1's portable code relies on it.)
+    fn lanes_as_shuffle(&mut self, lanes: &[ClifValue]) -> Option<Value> {
+        let lw = lanes.first()?.width;
+        if lw != 8 || lanes.len() != 16 {
+            return None;
+        }
+        let dfg = &self.builder.func.dfg;
+        let mut sources: Vec<Value> = Vec::new();
+        let mut bytes = Vec::with_capacity(16);
+        for l in lanes {
+            if l.width != lw || l.konst.is_some() {
+                return None;
+            }
+            let ValueDef::Result(inst, 0) = dfg.value_def(l.value) else {
+                return None;
+            };
+            let InstructionData::BinaryImm8 {
+                opcode: Opcode::Extractlane,
+                arg,
+                imm,
+            } = dfg.insts[inst]
+            else {
+                return None;
+            };
+            if dfg.value_type(arg) != vector_of(lw) {
+                return None;
+            }
+            let source = match sources.iter().position(|&s| s == arg) {
+                Some(i) => i,
+                None if sources.len() < 2 => {
+                    sources.push(arg);
+                    sources.len() - 1
+                }
+                None => return None,
+            };
+            let per_lane = (lw / 8) as u8;
+            bytes.extend((0..per_lane).map(|k| 16 * source as u8 + imm * per_lane + k));
+        }
+        let as_bytes = |d: &mut Self, v: Value| {
+            if d.ty(v) == I8X16 {
+                v
+            } else {
+                d.builder.ins().bitcast(I8X16, little_endian(), v)
+            }
+        };
+        let a = as_bytes(self, sources[0]);
+        let b = match sources.get(1) {
+            Some(&v) => as_bytes(self, v),
+            None => a,
+        };
+        let imm = self
+            .builder
+            .func
+            .dfg
+            .immediates
+            .push(ConstantData::from(bytes));
+        let r = self.builder.ins().shuffle(a, b, imm);
+        Some(self.builder.ins().bitcast(I32X4, little_endian(), r))
+    }
+
+    /// An `I8X16` whose 32-bit lane i is lane `words[i]` of `v`, or zero for `None`.
+    fn shuffle_words(&mut self, v: Value, words: [Option<u8>; 4]) -> Value {
+        let x = if self.ty(v) == I8X16 {
+            v
+        } else {
+            self.builder.ins().bitcast(I8X16, little_endian(), v)
+        };
+        let zero = words.contains(&None).then(|| self.vconst(I8X16, 0));
+        // Shuffle indices 16..31 pick from the second operand: byte 16 of a zero vector.
+        let bytes: Vec<u8> = words
+            .iter()
+            .flat_map(|w| (0..4).map(move |i| w.map_or(16, |w| 4 * w + i)))
+            .collect();
+        let imm = self
+            .builder
+            .func
+            .dfg
+            .immediates
+            .push(ConstantData::from(bytes));
+        self.builder.ins().shuffle(x, zero.unwrap_or(x), imm)
     }
 
     /// Rotate through extract/concat (the models' default), for widths with no CLIF type.
@@ -427,6 +535,86 @@ impl Domain for ClifDomain<'_, '_> {
         self.mk(acc.expect("16 rows"), 128)
     }
 
+    /// All 16 bytes at once: each shifted left by one, XORed with 0x1b where its top bit was
+    /// set (the top bit shifted arithmetically across the byte, masked).
+    fn xtime_bytes(&mut self, v: &ClifValue) -> ClifValue {
+        if v.width != 128 || v.konst.is_some() {
+            let bytes: Vec<ClifValue> = (0..v.width / 8)
+                .map(|i| {
+                    let b = self.lane(v, i, 8);
+                    models::domain::gf::xtime(self, &b)
+                })
+                .collect();
+            return self.from_lanes(&bytes);
+        }
+        let x = if self.ty(v.value) == I8X16 {
+            v.value
+        } else {
+            self.builder.ins().bitcast(I8X16, little_endian(), v.value)
+        };
+        let shifted = self.builder.ins().ishl_imm_u(x, 1);
+        let top = self.builder.ins().sshr_imm_u(x, 7);
+        let poly = self.vconst(I8X16, u128::from_le_bytes([0x1b; 16]));
+        let reduce = self.builder.ins().band(top, poly);
+        let r = self.builder.ins().bxor(shifted, reduce);
+        self.mk(r, 128)
+    }
+
+    /// The product as SIMD: the four 32 x 32-bit partial products in the 64-bit lanes of two
+    /// vectors, `[a0*b0, a1*b1]` and `[a1*b0, a0*b1]`, each step one masked shift-and-XOR
+    /// for all four, so 32 steps instead of the definition's 64 on two 64-bit halves (which
+    /// spill on x86-64). The mask of bit k of `b0`/`b1` comes from 32-bit lanes holding the
+    /// part twice: shifted to the top of each and shifted back arithmetically, so both halves
+    /// of the 64-bit lane are all ones or all zeros. The middle products, summed, go in at
+    /// x^32. Only vector shifts by constants, AND, XOR and shuffles: the verifier proves this
+    /// equal to the definition bit for bit (algebraic normal form).
+    fn clmul64(&mut self, a: &ClifValue, b: &ClifValue) -> ClifValue {
+        if a.width != 64 || b.width != 64 || a.konst.is_some() || b.konst.is_some() {
+            return models::domain::gf::clmul64(self, a, b);
+        }
+        let (va, wa) = self.double_word_in_vector(a);
+        let (vb, wb) = self.double_word_in_vector(b);
+        // 32-bit lanes of the results, by source word (`None`: a zero word).
+        let a01 = self.shuffle_words(va, [Some(wa), None, Some(wa + 1), None]);
+        let a10 = self.shuffle_words(va, [Some(wa + 1), None, Some(wa), None]);
+        let b0011 = self.shuffle_words(vb, [Some(wb), Some(wb), Some(wb + 1), Some(wb + 1)]);
+        let b0011 = self.builder.ins().bitcast(I32X4, little_endian(), b0011);
+        let a01 = self.builder.ins().bitcast(I64X2, little_endian(), a01);
+        let a10 = self.builder.ins().bitcast(I64X2, little_endian(), a10);
+        let (mut outer, mut middle): (Option<Value>, Option<Value>) = (None, None);
+        for k in 0..32i64 {
+            let top = if k == 31 {
+                b0011
+            } else {
+                self.builder.ins().ishl_imm_u(b0011, 31 - k)
+            };
+            let mask = self.builder.ins().sshr_imm_u(top, 31);
+            let mask = self.builder.ins().bitcast(I64X2, little_endian(), mask);
+            for (acc, x) in [(&mut outer, a01), (&mut middle, a10)] {
+                let shifted = if k == 0 {
+                    x
+                } else {
+                    self.builder.ins().ishl_imm_u(x, k)
+                };
+                let part = self.builder.ins().band(shifted, mask);
+                *acc = Some(match *acc {
+                    None => part,
+                    Some(sum) => self.builder.ins().bxor(sum, part),
+                });
+            }
+        }
+        let (outer, middle) = (outer.expect("32 steps"), middle.expect("32 steps"));
+        // Both middle products in both lanes, then at bits 32..95: words [0, m0, m1, 0].
+        let swapped = self.shuffle_words(middle, [Some(2), Some(3), Some(0), Some(1)]);
+        let swapped = self.builder.ins().bitcast(I64X2, little_endian(), swapped);
+        let sum = self.builder.ins().bxor(middle, swapped);
+        let placed = self.shuffle_words(sum, [None, Some(0), Some(1), None]);
+        let outer = self.builder.ins().bitcast(I8X16, little_endian(), outer);
+        let r = self.builder.ins().bxor(outer, placed);
+        let r = self.builder.ins().bitcast(I32X4, little_endian(), r);
+        self.mk(r, 128)
+    }
+
     fn rotl(&mut self, v: &ClifValue, n: u32) -> ClifValue {
         let w = v.width;
         let n = n % w;
@@ -448,6 +636,9 @@ impl Domain for ClifDomain<'_, '_> {
     }
 
     fn from_lanes(&mut self, lanes: &[ClifValue]) -> ClifValue {
+        if let Some(r) = self.lanes_as_shuffle(lanes) {
+            return self.mk(r, 128);
+        }
         if lanes.len() == 4 && lanes.iter().all(|l| l.width == 32) {
             if lanes.iter().all(|l| l.konst.is_some()) {
                 let v = lanes

@@ -138,6 +138,15 @@ impl<D: Domain> Domain for Mutant<'_, D> {
         // Byte by byte, each through `table` above.
         crate::domain::gf::table_each_byte(self, t, v)
     }
+    // Nor inside xtime (an 8-bit shift and a select).
+    fn xtime_bytes(&mut self, v: &D::V) -> D::V {
+        self.inner.xtime_bytes(v)
+    }
+    // No mutation kind reaches inside the product (its shifts are 64-bit, its steps neither
+    // rotate, look up nor choose), so the inner domain's circuit is kept.
+    fn clmul64(&mut self, a: &D::V, b: &D::V) -> D::V {
+        self.inner.clmul64(a, b)
+    }
     fn bool3(&mut self, f: Bool3, x: &D::V, y: &D::V, z: &D::V) -> D::V {
         let mut f = f;
         for m in self.mutations {

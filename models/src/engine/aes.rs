@@ -6,7 +6,7 @@
 
 use spec::Mnemonic;
 
-use crate::domain::{gf, Domain};
+use crate::domain::Domain;
 use crate::table::Table;
 
 /// `s'[r][c] = s[r][(c + r) mod 4]` (ShiftRows), or `(c - r)` (InvShiftRows).
@@ -25,26 +25,16 @@ fn shift_rows<D: Domain>(d: &mut D, s: &D::V, inverse: bool) -> D::V {
     d.from_lanes(&bytes)
 }
 
-/// Every byte times 2 in GF(2^8).
-fn xtime_bytes<D: Domain>(d: &mut D, s: &D::V) -> D::V {
-    let bytes: Vec<D::V> = (0..16)
-        .map(|i| {
-            let b = d.lane(s, i, 8);
-            gf::xtime(d, &b)
-        })
-        .collect();
-    d.from_lanes(&bytes)
-}
-
-/// Each 32-bit column rotated down by `bytes` bytes: row `r` gets row `r + bytes`.
+/// Each 32-bit column rotated down by `bytes` bytes: row `r` gets row `r + bytes` (a byte
+/// permutation, which a vector backend emits as one shuffle).
 fn rotate_columns<D: Domain>(d: &mut D, s: &D::V, bytes: u32) -> D::V {
-    let columns: Vec<D::V> = (0..4)
-        .map(|c| {
-            let column = d.lane(s, c, 32);
-            d.rotl(&column, 32 - 8 * bytes)
+    let rows: Vec<D::V> = (0..16)
+        .map(|i| {
+            let (c, r) = (i / 4, i % 4);
+            d.lane(s, 4 * c + (r + bytes) % 4, 8)
         })
         .collect();
-    d.from_lanes(&columns)
+    d.from_lanes(&rows)
 }
 
 /// MixColumns: `2 a_r + 3 a_{r+1} + a_{r+2} + a_{r+3} = 2 (a_r + a_{r+1}) + a_{r+1} + a_{r+2}
@@ -54,7 +44,7 @@ fn mix_columns<D: Domain>(d: &mut D, s: &D::V) -> D::V {
     let r2 = rotate_columns(d, s, 2);
     let r3 = rotate_columns(d, s, 3);
     let pair = d.xor(s, &r1);
-    let doubled = xtime_bytes(d, &pair);
+    let doubled = d.xtime_bytes(&pair);
     let t = d.xor(&doubled, &r1);
     let t = d.xor(&t, &r2);
     d.xor(&t, &r3)
@@ -65,8 +55,8 @@ fn mix_columns<D: Domain>(d: &mut D, s: &D::V) -> D::V {
 fn inv_mix_columns<D: Domain>(d: &mut D, s: &D::V) -> D::V {
     let r2 = rotate_columns(d, s, 2);
     let pair = d.xor(s, &r2);
-    let twice = xtime_bytes(d, &pair);
-    let four = xtime_bytes(d, &twice);
+    let twice = d.xtime_bytes(&pair);
+    let four = d.xtime_bytes(&twice);
     let pre = d.xor(s, &four);
     mix_columns(d, &pre)
 }
