@@ -209,48 +209,42 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
             let per_lane = (lw / 8) as u8;
             bytes.extend((0..per_lane).map(|k| 16 * source as u8 + imm * per_lane + k));
         }
-        let as_bytes = |d: &mut Self, v: Value| {
-            if d.ty(v) == I8X16 {
-                v
-            } else {
-                d.builder.ins().bitcast(I8X16, little_endian(), v)
-            }
-        };
-        let a = as_bytes(self, sources[0]);
-        let b = match sources.get(1) {
-            Some(&v) => as_bytes(self, v),
-            None => a,
-        };
+        let b = sources.get(1).copied().unwrap_or(sources[0]);
+        let r = self.shuffle_bytes(sources[0], b, bytes);
+        Some(self.builder.ins().bitcast(I32X4, little_endian(), r))
+    }
+
+    /// `v` as `I8X16` (a no-op if it is one).
+    fn as_i8x16(&mut self, v: Value) -> Value {
+        if self.ty(v) == I8X16 {
+            v
+        } else {
+            self.builder.ins().bitcast(I8X16, little_endian(), v)
+        }
+    }
+
+    /// CLIF `shuffle`: byte i of the result is byte `bytes[i]` of `a` (0..15) or of `b`
+    /// (16..31).
+    fn shuffle_bytes(&mut self, a: Value, b: Value, bytes: Vec<u8>) -> Value {
+        let (a, b) = (self.as_i8x16(a), self.as_i8x16(b));
         let imm = self
             .builder
             .func
             .dfg
             .immediates
             .push(ConstantData::from(bytes));
-        let r = self.builder.ins().shuffle(a, b, imm);
-        Some(self.builder.ins().bitcast(I32X4, little_endian(), r))
+        self.builder.ins().shuffle(a, b, imm)
     }
 
     /// An `I8X16` whose 32-bit lane i is lane `words[i]` of `v`, or zero for `None`.
     fn shuffle_words(&mut self, v: Value, words: [Option<u8>; 4]) -> Value {
-        let x = if self.ty(v) == I8X16 {
-            v
-        } else {
-            self.builder.ins().bitcast(I8X16, little_endian(), v)
-        };
         let zero = words.contains(&None).then(|| self.vconst(I8X16, 0));
         // Shuffle indices 16..31 pick from the second operand: byte 16 of a zero vector.
         let bytes: Vec<u8> = words
             .iter()
             .flat_map(|w| (0..4).map(move |i| w.map_or(16, |w| 4 * w + i)))
             .collect();
-        let imm = self
-            .builder
-            .func
-            .dfg
-            .immediates
-            .push(ConstantData::from(bytes));
-        self.builder.ins().shuffle(x, zero.unwrap_or(x), imm)
+        self.shuffle_bytes(v, zero.unwrap_or(v), bytes)
     }
 
     /// Rotate through extract/concat (the models' default), for widths with no CLIF type.
@@ -510,11 +504,7 @@ impl Domain for ClifDomain<'_, '_> {
         if v.width != 128 {
             return models::domain::gf::table_each_byte(self, t, v);
         }
-        let x = if self.ty(v.value) == I8X16 {
-            v.value
-        } else {
-            self.builder.ins().bitcast(I8X16, little_endian(), v.value)
-        };
+        let x = self.as_i8x16(v.value);
         let entries = t.entries();
         let mut acc: Option<Value> = None;
         for h in 0..16usize {
@@ -547,11 +537,7 @@ impl Domain for ClifDomain<'_, '_> {
                 .collect();
             return self.from_lanes(&bytes);
         }
-        let x = if self.ty(v.value) == I8X16 {
-            v.value
-        } else {
-            self.builder.ins().bitcast(I8X16, little_endian(), v.value)
-        };
+        let x = self.as_i8x16(v.value);
         let shifted = self.builder.ins().ishl_imm_u(x, 1);
         let top = self.builder.ins().sshr_imm_u(x, 7);
         let poly = self.vconst(I8X16, u128::from_le_bytes([0x1b; 16]));
