@@ -24,6 +24,7 @@
 //! The plan is not trusted: [`validate_run_use`] checks each load of each run on the CLIF the
 //! translator built (address `p + c` for the checked `p`, end within the check, nothing
 //! observable in between), and the translator redoes a run that fails with a check per load.
+//! The argument above is proved by z3 (`tests::one_check_per_run_is_the_same_behaviour`).
 
 use crate::names::operator_name;
 use cranelift_codegen::ir::{Block, FuncRef, Function, Inst, InstructionData, Value};
@@ -356,27 +357,9 @@ mod tests {
     use super::*;
 
     /// What a planted wrong plan would look like on the CLIF it produces.
-    /// Whether z3 finds `zext(p) + end > len` and `p >=u max(len - end + 1, 0)[31:0]` (the
-    /// translator's check, `compare` being its comparison) different for some `p`, some `len`
-    /// up to `MAX_MEMORY_PAGES` pages and some access end in 1..=2^32 + 15.
-    fn limit_form_differs(compare: &str) -> bool {
+    /// z3's answer to an SMT-LIB query: `true` for sat, `false` for unsat.
+    fn z3_sat(query: &str) -> bool {
         use std::io::Write;
-        let max_len = crate::vmctx::MAX_MEMORY_PAGES * 65536;
-        let query = format!(
-            "(set-logic QF_BV)
-             (declare-const p (_ BitVec 32))
-             (declare-const len (_ BitVec 64))
-             (declare-const end (_ BitVec 64))
-             (assert (bvule len (_ bv{max_len} 64)))
-             (assert (bvuge end (_ bv1 64)))
-             (assert (bvule end (_ bv{} 64)))
-             (define-fun raw () (_ BitVec 64) (bvadd len (bvsub (_ bv1 64) end)))
-             (define-fun limit () (_ BitVec 64) (ite (bvsgt raw (_ bv0 64)) raw (_ bv0 64)))
-             (assert (not (= (bvugt (bvadd ((_ zero_extend 32) p) end) len)
-                             ({compare} p ((_ extract 31 0) limit)))))
-             (check-sat)",
-            (1u64 << 32) + 15
-        );
         let mut z3 = std::process::Command::new("z3")
             .arg("-in")
             .stdin(std::process::Stdio::piped())
@@ -392,8 +375,35 @@ mod tests {
         match String::from_utf8_lossy(&out.stdout).trim() {
             "unsat" => false,
             "sat" => true,
-            other => panic!("z3 answered {other:?}"),
+            other => panic!("z3 answered {other:?} to\n{query}"),
         }
+    }
+
+    /// The largest memory the engine gives a module, in bytes.
+    fn max_len() -> u64 {
+        crate::vmctx::MAX_MEMORY_PAGES * 65536
+    }
+
+    /// Whether z3 finds `zext(p) + end > len` and `p >=u max(len - end + 1, 0)[31:0]` (the
+    /// translator's check, `compare` being its comparison) different for some `p`, some `len`
+    /// up to `MAX_MEMORY_PAGES` pages and some access end in 1..=2^32 + 15.
+    fn limit_form_differs(compare: &str) -> bool {
+        z3_sat(&format!(
+            "(set-logic QF_BV)
+             (declare-const p (_ BitVec 32))
+             (declare-const len (_ BitVec 64))
+             (declare-const end (_ BitVec 64))
+             (assert (bvule len (_ bv{} 64)))
+             (assert (bvuge end (_ bv1 64)))
+             (assert (bvule end (_ bv{} 64)))
+             (define-fun raw () (_ BitVec 64) (bvadd len (bvsub (_ bv1 64) end)))
+             (define-fun limit () (_ BitVec 64) (ite (bvsgt raw (_ bv0 64)) raw (_ bv0 64)))
+             (assert (not (= (bvugt (bvadd ((_ zero_extend 32) p) end) len)
+                             ({compare} p ((_ extract 31 0) limit)))))
+             (check-sat)",
+            max_len(),
+            (1u64 << 32) + 15
+        ))
     }
 
     #[test]
@@ -404,6 +414,63 @@ mod tests {
         );
         // The proof can fail: off by one, it is refuted.
         assert!(limit_form_differs("bvugt"));
+    }
+
+    /// Whether z3 finds a run for which one check at its first load is not the same Wasm
+    /// behaviour as a check per load (the module comment's argument), with distances `c`
+    /// below `max_distance`. Three loads of the run stand for all: `z` at `p` itself (c = 0),
+    /// `k`, the one reaching furthest (its end is the run's `max_end`), and any load `i`.
+    /// Load j of Wasm reads at `zext(p + c_j mod 2^32) + offset_j` and traps if that plus its
+    /// size exceeds `len`; the translator reads at `zext(p) + c_j + offset_j` once
+    /// `zext(p) + max_end <= len` holds, and traps otherwise. Same behaviour: if the check
+    /// passes, load i does not trap and reads the same address; if it fails, load z or load k
+    /// traps.
+    fn one_check_differs_from_a_check_per_load(max_distance: u64) -> bool {
+        let load = |j: &str| {
+            format!(
+                "(declare-const c{j} (_ BitVec 64))
+                 (declare-const off{j} (_ BitVec 64))
+                 (declare-const size{j} (_ BitVec 64))
+                 (assert (bvult c{j} (_ bv{max_distance} 64)))
+                 (assert (bvult off{j} (_ bv4294967296 64)))
+                 (assert (and (bvuge size{j} (_ bv1 64)) (bvule size{j} (_ bv16 64))))
+                 (define-fun end{j} () (_ BitVec 64) (bvadd c{j} (bvadd off{j} size{j})))
+                 (define-fun wasm_addr{j} () (_ BitVec 64)
+                   (bvadd ((_ zero_extend 32) (bvadd p ((_ extract 31 0) c{j}))) off{j}))
+                 (define-fun traps{j} () Bool (bvugt (bvadd wasm_addr{j} size{j}) len))
+                 (define-fun run_addr{j} () (_ BitVec 64)
+                   (bvadd ((_ zero_extend 32) p) (bvadd c{j} off{j})))"
+            )
+        };
+        z3_sat(&format!(
+            "(set-logic QF_BV)
+             (declare-const p (_ BitVec 32))
+             (declare-const len (_ BitVec 64))
+             (assert (bvule len (_ bv{} 64)))
+             {} {} {}
+             (assert (= cz (_ bv0 64)))
+             (assert (bvule endi endk))
+             (assert (bvule endz endk))
+             (define-fun passes () Bool (bvule (bvadd ((_ zero_extend 32) p) endk) len))
+             (assert (not (and (=> passes (and (not trapsi) (= run_addri wasm_addri)))
+                               (=> (not passes) (or trapsz trapsk)))))
+             (check-sat)",
+            max_len(),
+            load("z"),
+            load("k"),
+            load("i"),
+        ))
+    }
+
+    #[test]
+    fn one_check_per_run_is_the_same_behaviour() {
+        assert!(
+            !one_check_differs_from_a_check_per_load(MAX_DISTANCE),
+            "a run's one check is a check per load"
+        );
+        // The proof can fail: with distances up to 2^32, p + c wraps to an address in
+        // bounds while the check fails, and it is refuted.
+        assert!(one_check_differs_from_a_check_per_load(1 << 32));
     }
 
     #[derive(Clone, Copy, PartialEq, Debug)]
