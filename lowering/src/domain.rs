@@ -168,20 +168,19 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
         (self.builder.ins().scalar_to_vector(I64X2, x), 0)
     }
 
-    /// One shuffle for a vector whose byte lanes are all lanes moved out of at most two
-    /// vectors (ShiftRows, column rotations), instead of a lane move each and scalar
-    /// assembly. (Word lanes stay lane inserts: the lane-0 matcher of `table::known_lane32`
-    /// sees through those, and SHA-1's portable code relies on it.)
+    /// One shuffle for 16 byte lanes that are all lanes moved out of at most two vectors
+    /// (ShiftRows, column rotations), instead of a lane move each and scalar assembly. (Word
+    /// lanes stay lane inserts: `table::known_lane32` sees through those and not through a
+    /// shuffle, and as shuffles SHA-1's (A) ran at half its speed.)
     fn lanes_as_shuffle(&mut self, lanes: &[ClifValue]) -> Option<Value> {
-        let lw = lanes.first()?.width;
-        if lw != 8 || lanes.len() != 16 {
+        if lanes.len() != 16 {
             return None;
         }
         let dfg = &self.builder.func.dfg;
         let mut sources: Vec<Value> = Vec::new();
         let mut bytes = Vec::with_capacity(16);
         for l in lanes {
-            if l.width != lw || l.konst.is_some() {
+            if l.width != 8 || l.konst.is_some() {
                 return None;
             }
             let ValueDef::Result(inst, 0) = dfg.value_def(l.value) else {
@@ -195,7 +194,7 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
             else {
                 return None;
             };
-            if dfg.value_type(arg) != vector_of(lw) {
+            if dfg.value_type(arg) != I8X16 {
                 return None;
             }
             let source = match sources.iter().position(|&s| s == arg) {
@@ -206,8 +205,7 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
                 }
                 None => return None,
             };
-            let per_lane = (lw / 8) as u8;
-            bytes.extend((0..per_lane).map(|k| 16 * source as u8 + imm * per_lane + k));
+            bytes.push(16 * source as u8 + imm);
         }
         let b = sources.get(1).copied().unwrap_or(sources[0]);
         let r = self.shuffle_bytes(sources[0], b, bytes);
@@ -529,13 +527,7 @@ impl Domain for ClifDomain<'_, '_> {
     /// set (the top bit shifted arithmetically across the byte, masked).
     fn xtime_bytes(&mut self, v: &ClifValue) -> ClifValue {
         if v.width != 128 || v.konst.is_some() {
-            let bytes: Vec<ClifValue> = (0..v.width / 8)
-                .map(|i| {
-                    let b = self.lane(v, i, 8);
-                    models::domain::gf::xtime(self, &b)
-                })
-                .collect();
-            return self.from_lanes(&bytes);
+            return models::domain::gf::xtime_each_byte(self, v);
         }
         let x = self.as_i8x16(v.value);
         let shifted = self.builder.ins().ishl_imm_u(x, 1);

@@ -194,13 +194,7 @@ pub trait Domain {
     /// Every byte of `v` times 2 in GF(2^8) (AES's `xtime`). Overridable so a vector backend
     /// can do all bytes at once.
     fn xtime_bytes(&mut self, v: &Self::V) -> Self::V {
-        let bytes: Vec<Self::V> = (0..self.width(v) / 8)
-            .map(|i| {
-                let b = self.lane(v, i, 8);
-                gf::xtime(self, &b)
-            })
-            .collect();
-        self.from_lanes(&bytes)
+        gf::xtime_each_byte(self, v)
     }
 
     /// The 64 x 64 -> 128-bit carry-less product of `a` and `b` (polynomials over GF(2), bit
@@ -307,6 +301,17 @@ pub mod gf {
         let zero = d.lit(8, 0);
         let reduce = d.ite(&top, &poly, &zero);
         d.xor(&shifted, &reduce)
+    }
+
+    /// `xtime` on every byte of `v`: `Domain::xtime_bytes`'s default.
+    pub fn xtime_each_byte<D: Domain + ?Sized>(d: &mut D, v: &D::V) -> D::V {
+        let bytes: Vec<D::V> = (0..d.width(v) / 8)
+            .map(|i| {
+                let b = d.lane(v, i, 8);
+                xtime(d, &b)
+            })
+            .collect();
+        d.from_lanes(&bytes)
     }
 
     /// `x * c` as the XOR of `x * 2^i` for the bits of `c`.
