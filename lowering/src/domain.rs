@@ -10,8 +10,8 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I128, I16, I16X8, I32, I32X4, I64, I64X2, I8, I8X16};
 use cranelift_codegen::ir::{
-    ConstantData, Endianness, InstBuilder, InstructionData, MemFlagsData, Opcode, Type, Value,
-    ValueDef,
+    ConstantData, DataFlowGraph, Endianness, InstBuilder, InstructionData, MemFlagsData, Opcode,
+    Type, Value, ValueDef,
 };
 use cranelift_frontend::FunctionBuilder;
 use models::{BinOp, Bits, Domain, Table};
@@ -151,21 +151,17 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
     /// A vector holding the 64-bit `v` and the 32-bit lane where it starts: the vector it was
     /// extracted from if it is a lane of one (no GPR round trip), else a new one.
     fn double_word_in_vector(&mut self, v: &ClifValue) -> (Value, u8) {
-        let dfg = &self.builder.func.dfg;
-        if let ValueDef::Result(inst, 0) = dfg.value_def(v.value) {
-            if let InstructionData::BinaryImm8 {
-                opcode: Opcode::Extractlane,
-                arg,
-                imm,
-            } = dfg.insts[inst]
-            {
-                if dfg.value_type(arg) == I64X2 {
-                    return (arg, 2 * imm);
-                }
-            }
+        if let Some((vector, lane)) = self.lane_of(v.value, I64X2) {
+            return (vector, 2 * lane);
         }
         let x = self.as_int(v);
         (self.builder.ins().scalar_to_vector(I64X2, x), 0)
+    }
+
+    /// `(vector, lane)` if `v` is `extractlane vector, lane` of a vector of type `ty`.
+    fn lane_of(&self, v: Value, ty: Type) -> Option<(Value, u8)> {
+        let dfg = &self.builder.func.dfg;
+        extracted_lane(dfg, v).filter(|&(vector, _)| dfg.value_type(vector) == ty)
     }
 
     /// One shuffle for 16 byte lanes that are all lanes moved out of at most two vectors
@@ -176,27 +172,13 @@ impl<'a, 'b> ClifDomain<'a, 'b> {
         if lanes.len() != 16 {
             return None;
         }
-        let dfg = &self.builder.func.dfg;
         let mut sources: Vec<Value> = Vec::new();
         let mut bytes = Vec::with_capacity(16);
         for l in lanes {
             if l.width != 8 || l.konst.is_some() {
                 return None;
             }
-            let ValueDef::Result(inst, 0) = dfg.value_def(l.value) else {
-                return None;
-            };
-            let InstructionData::BinaryImm8 {
-                opcode: Opcode::Extractlane,
-                arg,
-                imm,
-            } = dfg.insts[inst]
-            else {
-                return None;
-            };
-            if dfg.value_type(arg) != I8X16 {
-                return None;
-            }
+            let (arg, imm) = self.lane_of(l.value, I8X16)?;
             let source = match sources.iter().position(|&s| s == arg) {
                 Some(i) => i,
                 None if sources.len() < 2 => {
@@ -665,6 +647,21 @@ impl Domain for ClifDomain<'_, '_> {
             acc = self.concat(&acc, l);
         }
         acc
+    }
+}
+
+/// `(vector, lane)` if `v` is defined by `extractlane vector, lane`.
+pub(crate) fn extracted_lane(dfg: &DataFlowGraph, v: Value) -> Option<(Value, u8)> {
+    let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+        return None;
+    };
+    match dfg.insts[inst] {
+        InstructionData::BinaryImm8 {
+            opcode: Opcode::Extractlane,
+            arg,
+            imm,
+        } => Some((arg, imm)),
+        _ => None,
     }
 }
 

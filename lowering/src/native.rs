@@ -595,13 +595,8 @@ fn classify(func: &Function, inst: Inst) -> Option<Shape> {
             }
             // rn, splat(extractlane(rn, 0)), rd
             if let Some(lane) = unary_of(func, y, Opcode::Splat) {
-                let src = match dfg.insts[def_inst(func, lane)?] {
-                    InstructionData::BinaryImm8 {
-                        opcode: Opcode::Extractlane,
-                        arg,
-                        imm: 0,
-                    } => arg,
-                    _ => return None,
+                let (src, 0) = crate::domain::extracted_lane(dfg, lane)? else {
+                    return None;
                 };
                 return (src == x).then_some(Shape::Tied2);
             }
@@ -885,12 +880,8 @@ fn reaches_only_lane0_operands(
 
 /// `extractlane(v, 0)` of an `i32x4` `v`: returns `v`.
 fn lane0_of(func: &Function, x: Value) -> Option<Value> {
-    match func.dfg.insts[def_inst(func, x)?] {
-        InstructionData::BinaryImm8 {
-            opcode: Opcode::Extractlane,
-            arg,
-            imm: 0,
-        } if func.dfg.value_type(arg) == I32X4 => Some(arg),
+    match crate::domain::extracted_lane(&func.dfg, x)? {
+        (v, 0) if func.dfg.value_type(v) == I32X4 => Some(v),
         _ => None,
     }
 }

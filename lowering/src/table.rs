@@ -552,19 +552,10 @@ pub fn lane0_source(dfg: &DataFlowGraph, v: Value) -> Option<Value> {
         InstructionData::Unary {
             opcode: Opcode::Splat,
             arg,
-        } => {
-            let ValueDef::Result(e, _) = dfg.value_def(arg) else {
-                return None;
-            };
-            match dfg.insts[e] {
-                InstructionData::BinaryImm8 {
-                    opcode: Opcode::Extractlane,
-                    arg: x,
-                    imm,
-                } if imm == 0 && dfg.value_type(x).lane_bits() >= 32 => Some(x),
-                _ => None,
-            }
-        }
+        } => match crate::domain::extracted_lane(dfg, arg)? {
+            (x, 0) if dfg.value_type(x).lane_bits() >= 32 => Some(x),
+            _ => None,
+        },
         InstructionData::Shuffle { args, imm, .. } => {
             let mask = dfg.immediates.get(imm)?.as_slice();
             let broadcast = |base: u8| {

@@ -23,6 +23,15 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
+/// Run the verifier with `args` (which include `--json`), require exit code `code`, and
+/// return its JSON report.
+fn json_report(args: &[&str], code: i32) -> serde_json::Value {
+    let out = verifier(args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(code), "{stdout}\n{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("verifier-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -32,10 +41,7 @@ fn tmp(name: &str) -> PathBuf {
 
 #[test]
 fn check_all_proves_every_family_in_one_report() {
-    let out = verifier(&["check", "all", "--json", "--no-save", "--quiet"]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_report(&["check", "all", "--json", "--no-save", "--quiet"], 0);
     let families: Vec<&str> = report["families"]
         .as_array()
         .unwrap()
@@ -572,19 +578,19 @@ fn replay_uses_the_module_the_counterexample_came_from() {
 
 #[test]
 fn cross_check_reports_the_normaliser_free_method_beside_the_first() {
-    let out = verifier(&[
-        "check",
-        "sha1",
-        "-i",
-        "vsha1h_u32",
-        "--cross-check",
-        "--json",
-        "--no-save",
-        "--quiet",
-    ]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_report(
+        &[
+            "check",
+            "sha1",
+            "-i",
+            "vsha1h_u32",
+            "--cross-check",
+            "--json",
+            "--no-save",
+            "--quiet",
+        ],
+        0,
+    );
     let obligations = report["obligations"].as_array().unwrap();
     let mut crossed = 0;
     for o in obligations {
@@ -609,18 +615,18 @@ fn cross_check_reports_the_normaliser_free_method_beside_the_first() {
 
 #[test]
 fn operand_effects_are_checked_against_the_model_and_can_fail() {
-    let out = verifier(&[
-        "check",
-        "sha1",
-        "-l",
-        "operands",
-        "--json",
-        "--no-save",
-        "--quiet",
-    ]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_report(
+        &[
+            "check",
+            "sha1",
+            "-l",
+            "operands",
+            "--json",
+            "--no-save",
+            "--quiet",
+        ],
+        0,
+    );
     let ids: Vec<&str> = report["obligations"]
         .as_array()
         .unwrap()
@@ -661,22 +667,22 @@ fn operand_effects_are_checked_against_the_model_and_can_fail() {
 fn a_users_fallback_is_linked_into_the_c_layer_and_named_per_obligation() {
     let dir = tmp("linked");
     let fallback = "c/prebuilt/broken_sha1h_wrong_on_one_input.wasm";
-    let out = verifier(&[
-        "check",
-        "sha1",
-        "--fallback",
-        fallback,
-        "-i",
-        "vsha1h_u32",
-        "-l",
-        "c~wasm",
-        "--json",
-        "--counterexamples",
-        dir.to_str().unwrap(),
-    ]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_report(
+        &[
+            "check",
+            "sha1",
+            "--fallback",
+            fallback,
+            "-i",
+            "vsha1h_u32",
+            "-l",
+            "c~wasm",
+            "--json",
+            "--counterexamples",
+            dir.to_str().unwrap(),
+        ],
+        1,
+    );
     let o = &report["obligations"][0];
     assert_eq!(o["obligation"], "vsha1h_u32: c ~ wasm");
     // The C layer ran on the user's fallback, not on the engine model: the bug shows.
@@ -747,20 +753,20 @@ fn a_users_fallback_is_linked_into_the_c_layer_and_named_per_obligation() {
 
 #[test]
 fn x86_lowering_and_its_rewrite_rules_are_proved_obligations() {
-    let out = verifier(&[
-        "check",
-        "all",
-        "-l",
-        "x86~engine",
-        "-l",
-        "rewrites",
-        "--json",
-        "--no-save",
-        "--quiet",
-    ]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_report(
+        &[
+            "check",
+            "all",
+            "-l",
+            "x86~engine",
+            "-l",
+            "rewrites",
+            "--json",
+            "--no-save",
+            "--quiet",
+        ],
+        0,
+    );
     let obligations = report["obligations"].as_array().unwrap();
     let of = |kind: &str| -> Vec<&serde_json::Value> {
         obligations.iter().filter(|o| o["kind"] == kind).collect()
@@ -791,20 +797,20 @@ fn x86_lowering_and_its_rewrite_rules_are_proved_obligations() {
 fn junit_report_has_one_case_per_obligation_and_the_failures() {
     let dir = tmp("junit");
     let xml_path = dir.join("check.xml");
-    let out = verifier(&[
-        "check",
-        "sha1",
-        "--variant",
-        "tests/broken/sha1h-fills-all-lanes.toml",
-        "--json",
-        "--no-save",
-        "--quiet",
-        "--junit",
-        xml_path.to_str().unwrap(),
-    ]);
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_report(
+        &[
+            "check",
+            "sha1",
+            "--variant",
+            "tests/broken/sha1h-fills-all-lanes.toml",
+            "--json",
+            "--no-save",
+            "--quiet",
+            "--junit",
+            xml_path.to_str().unwrap(),
+        ],
+        1,
+    );
     let total = report["summary"]["total"].as_u64().unwrap() as usize;
     let failed = report["summary"]["counterexample"].as_u64().unwrap() as usize;
     assert!(failed > 0);
